@@ -1,0 +1,171 @@
+"""The ``escalation`` command: a thin layer over the library.
+
+    escalation run SCENARIO [--seed N] [--steps N] [--set key=value ...] [--out DIR]
+    escalation scenarios
+    escalation explain SCENARIO [--seed N] [--steps N] [--set key=value ...]
+    escalation params [GROUP]
+
+Bad input exits with status 2 and one message naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from simulation import parameters as params
+from simulation.scenario import ScenarioError, load_scenario, parse_assignment, shipped_scenarios, to_toml
+
+__all__ = ["main"]
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    return dict(parse_assignment(p) for p in pairs)
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="a shipped scenario's name (see `escalation scenarios`) or a .toml file")
+    p.add_argument("--seed", type=int, default=1, help="seed of the model's random generator (default 1)")
+    p.add_argument("--steps", type=int, default=None, help="months to run (default: the scenario's steps)")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a declared parameter, dotted for tables: --set aid_level=0.8 "
+        "--set russia.noise=0.1 (repeatable; `escalation params` lists them)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``escalation`` command."""
+    parser = argparse.ArgumentParser(
+        prog="escalation",
+        description="Escalation between an alliance, Ukraine and Russia: an agent-based model on Mesa.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one scenario and write its tables")
+    _add_run_args(run)
+    run.add_argument(
+        "--out", type=Path, default=None, help="folder for steps/members/events Parquet and the resolved scenario TOML"
+    )
+    sub.add_parser("scenarios", help="list the shipped scenarios")
+    explain = sub.add_parser("explain", help="print the month-by-month narrative of a run")
+    _add_run_args(explain)
+    ps = sub.add_parser("params", help="list the declared parameters with defaults and ranges")
+    ps.add_argument("group", nargs="?", default=None, help="only this table (members, russia, ...)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 for bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from simulation.run import run_scenario
+
+    overrides = _overrides(args.sets)
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    sc = load_scenario(args.scenario, overrides)
+    out: Path | None = args.out
+    if out is not None:
+        _check_out(out)
+    result = run_scenario(sc, seed=args.seed)
+    s = result.summary
+    ladder = sc.values.ladder.names
+    ceasefire = f"month {s['ceasefire_month']}" if s["ceasefire_month"] is not None else "none"
+    print(f"{sc.name} (seed {args.seed}, {sc.values.steps} months, {len(sc.members)} members)")
+    print(f"  peak rung      {s['peak_rung']}: {ladder[s['peak_rung']]}")
+    print(f"  final rung     {s['final_rung']}: {ladder[s['final_rung']]}")
+    print(f"  territory held {s['final_territory']:.0%} at the end")
+    print(f"  ceasefire      {ceasefire}")
+    print(f"  spillover      {s['spillover_incidents']} incidents; mean cohesion {s['mean_cohesion']:.2f}")
+    if out is not None:
+        write_run(result, out)
+        print(f"  wrote          {out}/steps.parquet, members.parquet, events.parquet, scenario.toml")
+    return 0
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(None, "--out", f"{out} is a file; give a folder")
+
+
+def write_run(result: Any, out: Path) -> None:
+    """Write a run's three tables as Parquet and its resolved scenario as TOML into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    result.steps.to_parquet(out / "steps.parquet", index=False)
+    result.members.to_parquet(out / "members.parquet", index=False)
+    result.events.to_parquet(out / "events.parquet", index=False)
+    (out / "scenario.toml").write_text(to_toml(result.scenario), "utf-8")
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    for name, path in shipped_scenarios().items():
+        sc = load_scenario(path)
+        print(f"{name:18s} {sc.values.description}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from simulation.run import run_scenario
+
+    overrides = _overrides(args.sets)
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    sc = load_scenario(args.scenario, overrides)
+    result = run_scenario(sc, seed=args.seed)
+    steps = result.steps.set_index("month")
+    start = steps.loc[0]
+    print(f"{sc.name}: {sc.values.description}")
+    print(
+        f"Seed {args.seed}. {len(sc.members)} members; aid level {sc.values.aid_level:g}, unity "
+        f"{sc.values.member_unity:g}, Russia's intent {sc.values.russia_intent:g}, misperception "
+        f"{sc.values.misperception:g}, diplomacy {sc.values.diplomacy:g}."
+    )
+    print(
+        f"Month 0: Russia stands on rung {int(start.escalation_rung)} "
+        f"({sc.values.ladder.names[int(start.escalation_rung)]}); Ukraine holds {start.territory_held:.0%}."
+    )
+    wrap = textwrap.TextWrapper(width=100, subsequent_indent=" " * 11)
+    for month, group in result.events.groupby("month", sort=True):
+        for i, text in enumerate(group["description"]):
+            lead = f"Month {month:>3}: " if i == 0 else " " * 11
+            print(wrap.fill(lead + text + "."))
+    end = steps.iloc[-1]
+    print(
+        f"After {int(end.name)} months: rung {int(end.escalation_rung)} "
+        f"({sc.values.ladder.names[int(end.escalation_rung)]}); Ukraine holds {end.territory_held:.0%}; "
+        f"alliance cohesion {end.alliance_cohesion:.2f}."
+    )
+    return 0
+
+
+def _params(args: argparse.Namespace) -> int:
+    groups = [args.group] if args.group else ["", *params.GROUPS]
+    if args.group and args.group not in params.GROUPS:
+        raise ScenarioError(None, "group", f"unknown table {args.group!r}; tables: {', '.join(params.GROUPS)}")
+    for g in groups:
+        print(f"[{g}]" if g else "top level")
+        for p in params.PARAMETERS:
+            if p.group == g and p.kind is not list:
+                rng = f"[{p.low:g}, {p.high:g}]" if p.numeric else ""
+                print(f"  {p.key:34s} {p.default!s:8s} {rng:14s} {p.meaning}")
+    return 0
+
+
+_COMMANDS = {"run": _run, "scenarios": _scenarios, "explain": _explain, "params": _params}
+
+if __name__ == "__main__":
+    sys.exit(main())

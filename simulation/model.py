@@ -1,0 +1,371 @@
+"""The escalation model: alliance members, the alliance, Ukraine and Russia in one Mesa model.
+
+One step is one month, in the order of MODEL.md section 3:
+
+1. perception (members' T, Russia's theta);
+2. alliance aggregates (cohesion, credibility, deterrence) and packages;
+3. members decide resolve, aid and posture;
+4. Ukraine absorbs aid and fights;
+5. Russia decides intensity, moves on the ladder, spillover incidents, talks and ceasefire;
+6. scheduled events fire and metrics are collected.
+
+Every random draw comes from ``self.rng`` (Mesa's numpy generator), in a fixed number per month, so
+the same scenario and seed give bit-identical results. The model returns data; it writes no files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from simulation import roster as rs
+from simulation.agents import Alliance, AllianceMember, MemberArrays, Russia, Ukraine, clip01
+from simulation.ladder import Ladder
+from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
+from simulation.scenario import Scenario, load_scenario
+
+__all__ = ["EscalationModel"]
+
+#: Top-level parameters the model keeps as attributes (so that ``set`` events and sliders can move them).
+POLICY = ("aid_level", "member_unity", "russia_intent", "misperception", "diplomacy", "ambiguity", "fatigue")
+
+
+class EscalationModel(mesa.Model):
+    """Escalation between an alliance, Ukraine and Russia (MODEL.md).
+
+    Args:
+        scenario: a Scenario, a shipped scenario's name or a scenario file (default ``"baseline"``).
+        rng: seed or numpy Generator, passed to ``mesa.Model`` (``mesa.batch_run`` passes it).
+        **overrides: flat overrides of top-level parameters (``aid_level=0.8``), so that
+            ``mesa.batch_run`` and Solara's ``model_params`` can drive the model unchanged.
+
+    Attributes:
+        config: the validated Scenario (``model.scenario`` is Mesa's own, used by SolaraViz).
+        sc: the validated scenario values (``self.sc.russia.opportunity``).
+        datacollector: model-level metrics of MODEL.md section 7, one row per month from month 0.
+        events: narrative records ``(month, actor, kind, description)``.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path = "baseline", rng: Any = None, **overrides: Any):
+        """Build the agents from the scenario; month 0 is collected at once."""
+        super().__init__(rng=rng)
+        self.config = load_scenario(scenario, overrides)
+        sc = self.sc = self.config.values
+        self.bounded = sc.bounded
+        for name in POLICY:
+            setattr(self, name, float(getattr(sc, name)))
+        self.horizon = sc.steps
+        self.ladder = Ladder(sc.ladder.thresholds, sc.ladder.names, sc.ladder.hysteresis)
+        self.events: list[tuple[int, str, str, str]] = []
+        self._timeline: dict[int, list[Any]] = {}
+        for ev in sc.events:
+            self._timeline.setdefault(ev.month, []).append(ev)
+
+        self.member_agents: list[AllianceMember] = []
+        self.m = _empty_arrays()
+        for spec in self.config.members:
+            self._add_member(spec)
+        self._refresh_dispositions()
+        self.alliance = Alliance(self)
+        self.ukraine = Ukraine(self)
+        self.russia = Russia(self)
+        self.alliance.assess()
+
+        self.spillover_incidents = 0
+        self.ceasefire_month: int | None = None
+        self._member_rows: list[np.ndarray] = []
+        self._member_months: list[np.ndarray] = []
+        self.datacollector = mesa.DataCollector(model_reporters={c: c for c in STEP_COLUMNS})
+        self._update_metrics(0)
+
+    # ---------------------------------------------------------------------------------------------
+    # roster
+    # ---------------------------------------------------------------------------------------------
+
+    def _add_member(self, spec: rs.MemberSpec) -> AllianceMember:
+        mp = self.sc.members
+        m = self.m
+        cap = mp.capacity_share * spec.gdp_usd_bn / 12.0
+        floor = min(1.0, spec.defence_pct_gdp / mp.posture_full_pct)
+        values = {
+            "gdp": spec.gdp_usd_bn,
+            "capacity": cap,
+            "exposure": rs.exposure(spec),
+            "hawk": rs.hawkishness(spec, mp.posture_full_pct),
+            "risk": rs.risk_aversion(spec),
+            "floor": floor,
+            "frontline": float(spec.frontline),
+            "resolve": mp.initial_resolve,
+            "threat": mp.initial_threat,
+            "stockpile": mp.initial_stockpile,
+            "fatigue": 0.0,
+            "posture": floor,
+            "aid_lethal": 0.0,
+            "aid_nonlethal": 0.0,
+            "aid_training": 0.0,
+        }
+        for name, v in values.items():
+            setattr(m, name, np.append(getattr(m, name), v))
+        agent = AllianceMember(self, spec, len(self.member_agents))
+        self.member_agents.append(agent)
+        return agent
+
+    def _refresh_dispositions(self) -> None:
+        """Recompute GDP weights and unity-narrowed dispositions (after an accession or a unity change).
+
+        Each member's effective hawkishness and risk aversion are ``U * mean + (1 - U) * own``; the
+        multipliers divide by the GDP-weighted mean so that a one-member alliance has multiplier 1
+        (the Richardson limit).
+        """
+        m, mp, u = self.m, self.sc.members, self.member_unity
+        m.w = m.gdp / m.gdp.sum()
+        hawk_bar = float(m.w @ m.hawk)
+        risk_bar = float(m.w @ m.risk)
+        eff_hawk = u * hawk_bar + (1.0 - u) * m.hawk
+        m.fear_mult = u + (1.0 - u) * m.hawk / hawk_bar if hawk_bar > 0 else np.ones_like(m.hawk)
+        m.risk_mult = u + (1.0 - u) * m.risk / risk_bar if risk_bar > 0 else np.ones_like(m.risk)
+        m.lethal_share = mp.lethal_base + mp.lethal_hawk * eff_hawk
+        m.threat_mult = 1.0 + mp.exposure_weight * (m.exposure - float(m.w @ m.exposure))
+        self.members = self.agents_by_type[AllianceMember]
+
+    # ---------------------------------------------------------------------------------------------
+    # the month
+    # ---------------------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one month (MODEL.md section 3)."""
+        month = self.steps
+        m, ru = self.m, self.russia
+        z = self.rng.standard_normal(2)  # perception error, intensity noise
+        u = self.rng.random(3)  # ladder jump, talks, ceasefire break
+        spill_draws = self.rng.random(len(m.gdp))
+
+        # The alliance's aggregates of the start of the month: what Russia perceives (1) and what
+        # cohesion, credibility and deterrence are this month (2); perception changes no input of them.
+        self.alliance.assess()
+        # 1. perception (last month's flows, as shares of the alliance's capacity)
+        cap = float(m.capacity.sum())
+        flows = (float(m.aid_lethal.sum()) / cap, float(m.aid_nonlethal.sum()) / cap, float(m.aid_training.sum()) / cap)
+        AllianceMember.perceive(self)
+        ru.perceive(flows, self.misperception * float(z[0]))
+
+        # 2. packages of advanced systems
+        # 3. members decide (synchronously, from start-of-month aggregates)
+        AllianceMember.decide(self)
+        self.alliance.release_packages(month)
+
+        # 4. Ukraine
+        cap = float(m.capacity.sum())
+        self._flows = (float(m.aid_lethal.sum()), float(m.aid_nonlethal.sum()), float(m.aid_training.sum()))
+        ru.losses = self.ukraine.fight(*(f / cap for f in self._flows), force=ru.force, ceasefire=ru.ceasefire)
+
+        # 5. Russia, the ladder, spillover and diplomacy
+        before = ru.decide(float(z[1]), float(u[0]))
+        self._narrate_rung(month, before)
+        self._spillover(month, spill_draws)
+        self._diplomacy(month, before, float(u[1]), float(u[2]))
+
+        # 6. events and metrics
+        for ev in self._timeline.get(month, ()):
+            self._fire(month, ev)
+        self._update_metrics(month)
+        if month >= self.horizon:
+            self.running = False
+
+    def _narrate_rung(self, month: int, before: int) -> None:
+        ru = self.russia
+        if ru.rung == before:
+            return
+        verb = "climbs" if ru.rung > before else "steps down"
+        if ru.rung > before + 1:
+            verb = "jumps (a miscalculation)"
+        self.log_event(
+            "Russia",
+            "rung_up" if ru.rung > before else "rung_down",
+            f"Russia {verb} from rung {before} to rung {ru.rung} ({self.ladder.name(ru.rung)}): "
+            f"threat perception {ru.threat:.2f}, deterrence {self.alliance.deterrence:.2f}",
+        )
+
+    def _spillover(self, month: int, draws: np.ndarray) -> None:
+        """From the spillover rung up, incidents strike exposed members (MODEL.md section 4)."""
+        sp = self.sc.spillover
+        if self.russia.rung < sp.from_rung:
+            return
+        m = self.m
+        p = sp.rate * min(self.russia.intensity, 1.0) * m.exposure
+        hit = np.flatnonzero(draws < p)
+        if hit.size == 0:
+            return
+        shock = self.sc.members.spillover_shock
+        m.threat = m.threat + shock * sp.alliance_share * hit.size
+        m.threat[hit] += shock * (1.0 - sp.alliance_share)
+        if self.bounded:
+            m.threat = np.minimum(m.threat, 1.0)
+        self.spillover_incidents += int(hit.size)
+        for i in hit:
+            self.log_event(
+                "Russia",
+                "spillover",
+                f"Spillover incident strikes {self.member_agents[i].spec.name} "
+                f"(sabotage, airspace or cyber): its threat perception rises to {m.threat[i]:.2f}",
+            )
+
+    def _diplomacy(self, month: int, rung_before: int, talk_draw: float, break_draw: float) -> None:
+        """Talks open with probability diplomacy x ripeness; lasting talks become a ceasefire."""
+        ru, dp, uk = self.russia, self.sc.talks, self.ukraine
+        climbed = ru.rung > rung_before
+        if ru.ceasefire:
+            if climbed or ru.shock > dp.break_shock:
+                ru.ceasefire = False
+                why = "a new climb" if climbed else "a misperception shock"
+                self.log_event("Russia", "ceasefire_broken", f"The ceasefire breaks down after {why}")
+            return
+        if ru.negotiating:
+            if climbed:
+                ru.negotiating = False
+                self.log_event("Russia", "talks_collapse", "Talks collapse as Russia climbs the ladder")
+                return
+            ru.talk_months += 1
+            if ru.talk_months >= dp.ceasefire_after:
+                ru.negotiating, ru.ceasefire = False, True
+                if self.ceasefire_month is None:
+                    self.ceasefire_month = month
+                self.log_event(
+                    "Russia",
+                    "ceasefire",
+                    f"After {ru.talk_months} months of talks a ceasefire "
+                    f"holds; Ukraine holds {uk.territory:.0%} of its territory",
+                )
+            return
+        if talk_draw < self.diplomacy * self.ripeness():
+            self._open_talks("Talks open: the front has stalled and both sides are hurting")
+
+    def ripeness(self) -> float:
+        """Zartman's mutually hurting stalemate in [0, 1]: a still front times losses on both sides."""
+        dp, uk = self.sc.talks, self.ukraine
+        hist = uk.history
+        if len(hist) <= dp.stalemate_window:
+            return 0.0
+        moved = abs(hist[-1] - hist[-1 - dp.stalemate_window])
+        still = float(np.exp(-moved / dp.stalemate_tolerance))
+        hurt = min(1.0, min(uk.losses, self.russia.losses) / dp.hurt_reference)
+        return still * hurt
+
+    def _open_talks(self, text: str) -> None:
+        ru = self.russia
+        ru.negotiating, ru.talk_months = True, 0
+        self.log_event("alliance", "talks_open", text)
+
+    def _fire(self, month: int, ev: Any) -> None:
+        """Scheduled scenario events (phase 6)."""
+        if ev.kind == "accession":
+            spec = self.config.pool[ev.member]
+            self._add_member(spec)
+            self._refresh_dispositions()
+            self.russia.expansion += 1.0
+            self.log_event("alliance", "accession", f"{spec.name} joins the alliance ({len(self.m.gdp)} members)")
+        elif ev.kind == "aid_package":
+            size = ev.size if ev.size is not None else self.sc.alliance.package_size
+            self.alliance.pending.append((month, size))
+            self.log_event(
+                "alliance",
+                "package_proposed",
+                f"A package of advanced systems is proposed ({size:g} months of capacity)",
+            )
+        elif ev.kind == "talks":
+            if not (self.russia.negotiating or self.russia.ceasefire):
+                self._open_talks("Talks open on a diplomatic initiative")
+        elif ev.kind == "set":
+            old = getattr(self, ev.key)
+            setattr(self, ev.key, float(ev.value))
+            if ev.key == "member_unity":
+                self._refresh_dispositions()
+            self.log_event(
+                "scenario",
+                "set",
+                f"Policy change: {ev.key} goes from {old:g} to {ev.value:g}" + (f" ({ev.note})" if ev.note else ""),
+            )
+
+    def log_event(self, actor: str, kind: str, description: str) -> None:
+        """Record one narrative event of this month."""
+        self.events.append((self.steps, actor, kind, description))
+
+    # ---------------------------------------------------------------------------------------------
+    # metrics (MODEL.md section 7)
+    # ---------------------------------------------------------------------------------------------
+
+    def _update_metrics(self, month: int) -> None:
+        m, al, ru, uk = self.m, self.alliance, self.russia, self.ukraine
+        lethal, nonlethal, training = (
+            float(m.aid_lethal.sum()),
+            float(m.aid_nonlethal.sum()),
+            float(m.aid_training.sum()),
+        )
+        self.month = month
+        self.escalation_rung = ru.rung
+        self.escalation_intensity = float(ru.intensity)
+        self.russia_threat_perception = float(ru.threat)
+        self.alliance_effort = float(m.w @ m.resolve)
+        self.alliance_threat_perception = float(m.w @ m.threat)
+        self.alliance_cohesion = al.cohesion
+        self.deterrence_credibility = al.credibility
+        self.deterrence_signal = al.deterrence
+        self.aid_lethal = lethal
+        self.aid_nonlethal = nonlethal
+        self.aid_training = training
+        self.aid_total = lethal + nonlethal + training
+        self.ukraine_capacity = uk.capacity
+        self.territory_held = uk.territory
+        self.decision_delay = al.decision_delay
+        self.negotiating = ru.negotiating
+        self.ceasefire = ru.ceasefire
+        self.russia_force = ru.force
+        self.member_count = len(m.gdp)
+        self.datacollector.collect(self)
+        n = len(m.gdp)
+        self._member_months.append(np.full(n, month, dtype=np.int32))
+        self._member_rows.append(
+            np.stack(
+                [
+                    np.arange(n, dtype=np.float64),
+                    m.resolve,
+                    m.threat,
+                    m.stockpile,
+                    m.posture,
+                    m.aid_lethal,
+                    m.aid_nonlethal,
+                    m.aid_training,
+                    m.fatigue,
+                ],
+                axis=1,
+            )
+        )
+
+    def member_table(self) -> dict[str, np.ndarray]:
+        """Per month and member columns (MEMBER_COLUMNS) as arrays, one entry per row."""
+        rows = np.concatenate(self._member_rows)
+        idx = rows[:, 0].astype(np.int64)
+        codes = np.array([a.iso3 for a in self.member_agents], dtype=object)
+        gdp = self.m.gdp
+        out = {"month": np.concatenate(self._member_months), "iso3": codes[idx]}
+        for j, name in enumerate(MEMBER_COLUMNS[2:10], start=1):
+            out[name] = rows[:, j]
+        out["aid_total"] = rows[:, 5] + rows[:, 6] + rows[:, 7]
+        out["aid_share_gdp"] = out["aid_total"] * 12.0 / gdp[idx]
+        out["frontline"] = self.m.frontline[idx].astype(bool)
+        return out
+
+
+def _empty_arrays() -> MemberArrays:
+    names = [
+        f
+        for f in MemberArrays.__dataclass_fields__
+        if f not in ("w", "fear_mult", "risk_mult", "lethal_share", "threat_mult")
+    ]
+    return MemberArrays(**{n: np.zeros(0) for n in names})
+
+
+__all__ += ["clip01"]
