@@ -244,7 +244,8 @@ class Ukraine(mesa.Agent):
         u = self.capacity
         u += uk.aid_effect * absorbed * (1.0 - u) + uk.regeneration * (1.0 - u) - uk.attrition * force * u
         self.capacity = clip01(u)
-        power = self.capacity * (0.5 + 0.5 * self.morale)
+        # Combat power: capacity scaled by morale, plus the firepower of the weapons delivered this month.
+        power = self.capacity * (0.5 + 0.5 * self.morale) + uk.firepower * lethal * absorb
         engagement = 0.1 if ceasefire else 1.0
         balance = power - self.model.sc.russia.force_ratio * force
         d_tau = uk.territory_rate * balance * engagement

@@ -507,7 +507,7 @@ PARAMETERS: tuple[Param, ...] = (
     P(
         "force_ratio",
         "russia",
-        1.5,
+        1.7,
         0.0,
         5.0,
         "1",
@@ -530,6 +530,16 @@ PARAMETERS: tuple[Param, ...] = (
     P("initial_training", "ukraine", 0.2, 0.0, 1.0, "1", "Training level at month 0."),
     P("initial_morale", "ukraine", 0.6, 0.0, 1.0, "1", "Morale at month 0."),
     P("aid_effect", "ukraine", 0.8, 0.0, 5.0, "1/month", "Growth of capacity per unit of absorbed aid.", _MIL),
+    P(
+        "firepower",
+        "ukraine",
+        1.0,
+        0.0,
+        5.0,
+        "1",
+        "Combat power added per unit of absorbed lethal aid (share of alliance capacity) in the month it arrives.",
+        _MIL,
+    ),
     P(
         "absorb_base",
         "ukraine",
