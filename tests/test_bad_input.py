@@ -1,0 +1,141 @@
+"""Bad scenario input stops with one clear message naming the file, the key, the line and what is
+allowed, before any run starts; the CLI exits with status 2."""
+
+import pytest
+
+from simulation import load_scenario
+from simulation.cli import main
+from simulation.scenario import ScenarioError
+
+
+def error_of(path, overrides=None) -> ScenarioError:
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path, overrides)
+    return e.value
+
+
+def test_unknown_top_level_key_suggests_the_right_one(write):
+    p = write('name = "x"\naid_levle = 0.5\n')
+    msg = str(error_of(p))
+    assert str(p) in msg and "line 2" in msg and "aid_levle" in msg
+    assert "did you mean 'aid_level'?" in msg
+
+
+def test_unknown_key_in_a_table(write):
+    p = write("[russia]\noportunity = 0.3\n")
+    msg = str(error_of(p))
+    assert "russia.oportunity" in msg and "line 2" in msg and "did you mean 'opportunity'?" in msg
+
+
+def test_unknown_table_suggests(write):
+    msg = str(error_of(write("[rusia]\nnoise = 0.1\n")))
+    assert "rusia" in msg and "did you mean 'russia'?" in msg
+
+
+def test_value_out_of_range_names_the_range(write):
+    p = write('extends = "baseline"\nmember_unity = 1.4\n')
+    e = error_of(p)
+    assert e.key == "member_unity" and e.line == 2
+    assert "1.4 is not allowed: must be a number in [0, 1]" in str(e)
+
+
+def test_wrong_type(write):
+    msg = str(error_of(write('aid_level = "high"\n')))
+    assert "aid_level" in msg and "'high' is not allowed" in msg and "a number in [0, 1]" in msg
+
+
+def test_wrong_type_int_parameter(write):
+    msg = str(error_of(write("[alliance]\npackage_interval = 2.5\n")))
+    assert "alliance.package_interval" in msg and "an integer in [1, 120]" in msg
+
+
+def test_extends_cycle(write):
+    write('extends = "b.toml"\n', "a.toml")
+    b = write('extends = "a.toml"\n', "b.toml")
+    msg = str(error_of(b))
+    assert "extends cycle" in msg and "b.toml -> a.toml -> b.toml" in msg
+
+
+def test_missing_parent(write):
+    msg = str(error_of(write('extends = "baselin"\n')))
+    assert "extends" in msg and "no scenario file or shipped scenario named 'baselin'" in msg
+    assert "did you mean 'baseline'?" in msg and "line 1" in msg
+
+
+def test_event_past_the_horizon(write):
+    p = write('extends = "baseline"\nsteps = 24\n\n[[events]]\nmonth = 30\nkind = "talks"\n')
+    e = error_of(p)
+    assert e.key == "events[0].month" and e.line == 5
+    assert "30 is past the horizon: must be in [1, 24]" in str(e)
+
+
+def test_unknown_member_code_in_an_event(write):
+    p = write(
+        'extends = "baseline"\n[roster]\nas_of = 2022\n[[events]]\nmonth = 3\nkind = "accession"\nmember = "FNI"\n'
+    )
+    e = error_of(p)
+    assert "unknown member code 'FNI'" in str(e) and "did you mean 'FIN'?" in str(e) and e.line == 7
+
+
+def test_unknown_member_code_in_the_roster(write):
+    e = error_of(write('[roster]\nmembers = ["USA", "GER"]\n'))
+    assert "roster.members[1]" in str(e) and "unknown member code 'GER'" in str(e) and e.line == 2
+
+
+def test_unknown_event_kind(write):
+    msg = str(error_of(write('[[events]]\nmonth = 3\nkind = "invasion"\n')))
+    assert "events[0].kind" in msg and "'invasion'" in msg and "accession" in msg
+
+
+def test_set_event_checks_its_parameter(write):
+    msg = str(error_of(write('[[events]]\nmonth = 3\nkind = "set"\nkey = "aid_level"\nvalue = 3.0\n')))
+    assert "events[0].value" in msg and "[0, 1]" in msg
+
+
+def test_malformed_toml_gives_the_line(write):
+    e = error_of(write('name = "x"\naid_level = = 0.5\n'))
+    assert "malformed TOML" in str(e) and e.line == 2
+
+
+def test_ladder_must_be_consistent(write):
+    msg = str(error_of(write("[ladder]\nthresholds = [0.2, 0.1]\nnames = ['a', 'b', 'c']\n")))
+    assert "ladder.thresholds" in msg and "strictly increasing" in msg
+
+
+def test_bad_override_is_blamed_on_the_override_not_the_file():
+    e = error_of("baseline", {"aid_level": 2.0})
+    assert e.file is None and "<overrides>" in str(e) and "aid_level" in str(e)
+    e = error_of("baseline", {"russia.oportunity": 0.1})
+    assert "did you mean 'russia.opportunity'?" in str(e)
+
+
+def test_a_scenario_file_cannot_run_code(write, tmp_path):
+    marker = tmp_path / "pwned"
+    p = write(f"name = \"__import__('os').system('touch {marker}')\"\n")
+    load_scenario(p)  # a string is data, never evaluated
+    assert not marker.exists()
+    e = error_of(write(f"aid_level = __import__('os').system('touch {marker}')\n"))
+    assert "malformed TOML" in str(e) and not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["run", "nope"], "no scenario file or shipped scenario named 'nope'"),
+        (["run", "baseline", "--set", "aid_level=7"], "aid_level"),
+        (["run", "baseline", "--set", "aidlevel=0.3"], "did you mean 'aid_level'?"),
+        (["explain", "baseline", "--set", "russia.noise=x"], "russia.noise"),
+        (["params", "nonsense"], "unknown table"),
+    ],
+)
+def test_cli_exits_2_with_one_message(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and needle in err and err.count("\n") == 1
+
+
+def test_cli_refuses_an_output_path_that_is_a_file(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert main(["run", "classroom", "--out", str(f)]) == 2
+    assert "is a file" in capsys.readouterr().err
