@@ -400,7 +400,7 @@ PARAMETERS: tuple[Param, ...] = (
         "Months between proposals of a package of advanced systems.",
         _CHAL + " ('delay decision processes')",
     ),
-    P("package_threshold", "alliance", 0.55, 0.0, 1.0, "1", "Resolve a member needs to back a package.", _CHAL),
+    P("package_threshold", "alliance", 0.35, 0.0, 1.0, "1", "Resolve a member needs to back a package.", _CHAL),
     P(
         "package_quorum",
         "alliance",
