@@ -207,11 +207,11 @@ class Alliance(mesa.Agent):
         m.aid_lethal = m.aid_lethal + pledges
         drawn = np.divide(pledges, m.capacity, out=np.zeros_like(pledges), where=m.capacity > 0)
         m.stockpile = np.maximum(m.stockpile - model.sc.members.depletion * drawn / 12.0, 0.0)
+        when = f"after {waited} months of deliberation" if waited else "as soon as it is proposed"
         model.log_event(
             "alliance",
             "package",
-            f"The alliance releases a package of advanced systems "
-            f"(USD {delivered:.1f} bn) after {waited} months of deliberation",
+            f"The alliance releases a package of advanced systems (USD {delivered:.1f} bn) {when}",
         )
         return delivered
 

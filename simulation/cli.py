@@ -22,8 +22,12 @@ from simulation.scenario import ScenarioError, load_scenario, parse_assignment, 
 __all__ = ["main"]
 
 
-def _overrides(pairs: list[str]) -> dict[str, Any]:
-    return dict(parse_assignment(p) for p in pairs)
+def _load(args: argparse.Namespace) -> Any:
+    """The scenario named on the command line with its --set and --steps overrides, validated."""
+    overrides: dict[str, Any] = dict(parse_assignment(p) for p in args.sets)
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    return load_scenario(args.scenario, overrides)
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
@@ -74,10 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from simulation.run import run_scenario
 
-    overrides = _overrides(args.sets)
-    if args.steps is not None:
-        overrides["steps"] = args.steps
-    sc = load_scenario(args.scenario, overrides)
+    sc = _load(args)
     out: Path | None = args.out
     if out is not None:
         _check_out(out)
@@ -121,10 +122,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from simulation.run import run_scenario
 
-    overrides = _overrides(args.sets)
-    if args.steps is not None:
-        overrides["steps"] = args.steps
-    sc = load_scenario(args.scenario, overrides)
+    sc = _load(args)
     result = run_scenario(sc, seed=args.seed)
     steps = result.steps.set_index("month")
     start = steps.loc[0]
