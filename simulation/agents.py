@@ -206,7 +206,8 @@ class Alliance(mesa.Agent):
         delivered = total - max(remaining, 0.0)
         m.aid_lethal = m.aid_lethal + pledges
         drawn = np.divide(pledges, m.capacity, out=np.zeros_like(pledges), where=m.capacity > 0)
-        m.stockpile = np.maximum(m.stockpile - model.sc.members.depletion * drawn / 12.0, 0.0)
+        # drawn is in months of capacity, as frac is for regular aid
+        m.stockpile = np.maximum(m.stockpile - model.sc.members.depletion * drawn, 0.0)
         when = f"after {waited} months of deliberation" if waited else "as soon as it is proposed"
         model.log_event(
             "alliance",
