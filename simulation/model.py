@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 
 from simulation import roster as rs
-from simulation.agents import Alliance, AllianceMember, MemberArrays, Russia, Ukraine, clip01
+from simulation.agents import Alliance, AllianceMember, MemberArrays, Russia, Ukraine
 from simulation.ladder import Ladder
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
 from simulation.scenario import Scenario, load_scenario
@@ -387,6 +387,3 @@ def _empty_arrays() -> MemberArrays:
         if f not in ("w", "fear_mult", "risk_mult", "lethal_share", "threat_mult")
     ]
     return MemberArrays(**{n: np.zeros(0) for n in names})
-
-
-__all__ += ["clip01"]

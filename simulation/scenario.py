@@ -323,7 +323,7 @@ def _build(raw: dict[str, Any], path: Path | None, chain: list[Path], *, overrid
         # fall past it; a file whose own events fall past its own horizon is still an error.
         values = values.model_copy(update={"events": [e for e in values.events if e.month <= values.steps]})
     members, pool = _resolve_roster(values, chain)
-    _check_cross_fields(values, pool, chain)
+    _check_cross_fields(values, members, pool, chain)
     return Scenario(values=values, members=members, pool=pool, source=path)
 
 
@@ -445,7 +445,9 @@ def _resolve_roster(values: Any, chain: list[Path]) -> tuple[tuple[MemberSpec, .
     return tuple(chosen), pool
 
 
-def _check_cross_fields(values: Any, pool: dict[str, MemberSpec], chain: list[Path]) -> None:
+def _check_cross_fields(
+    values: Any, members: tuple[MemberSpec, ...], pool: dict[str, MemberSpec], chain: list[Path]
+) -> None:
     def fail(loc: tuple[Any, ...], key: str, msg: str) -> None:
         file, line = _where(loc, chain)
         raise ScenarioError(file, key, msg, line)
@@ -477,7 +479,7 @@ def _check_cross_fields(values: Any, pool: dict[str, MemberSpec], chain: list[Pa
             "members.lethal_hawk",
             "lethal_base + lethal_hawk + training_share must be at most 1 (they are shares of aid)",
         )
-    present = {x.iso3 for x in _resolve_members_quiet(values, pool)}
+    present = {x.iso3 for x in members}
     for i, ev in enumerate(values.events):
         loc = ("events", i, "month")
         if ev.month > values.steps:
@@ -505,12 +507,6 @@ def _check_cross_fields(values: Any, pool: dict[str, MemberSpec], chain: list[Pa
             present.add(ev.member)
         if ev.kind == "set":
             _check_set_event(ev, i, fail)
-
-
-def _resolve_members_quiet(values: Any, pool: dict[str, MemberSpec]) -> list[MemberSpec]:
-    r = values.roster
-    chosen = [pool[c] for c in r.members] if r.members else list(pool.values())
-    return [m for m in chosen if not r.as_of or m.joined <= r.as_of]
 
 
 SETTABLE = tuple(p.key for p in params.PARAMETERS if not p.group and p.numeric)
