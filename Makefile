@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make run   - create .venv, install, run the main job
+#   make run   - create .venv, install, run the main job (the default experiment: every policy
+#                scenario x 30 seeds, into results/default/, with its summary table)
 #   make test  - create .venv, install, run the whole suite
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -28,12 +29,11 @@ $(STAMP): pyproject.toml
 	  $$found -m venv $(VENV); \
 	fi; \
 	$(PY) -m pip install --quiet --upgrade pip; \
-	$(PY) -m pip install --quiet -e ".[dev]"; \
+	$(PY) -m pip install --quiet -e ".[dev,cluster]"; \
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/escalation run baseline --seed 1 --out results/baseline
-	$(VENV)/bin/escalation explain classroom --seed 1
+	$(VENV)/bin/escalation batch experiments/default.toml --out results/default
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -47,6 +47,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/model_step.py
+	$(PY) benchmarks/batch_throughput.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache

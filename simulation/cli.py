@@ -4,6 +4,8 @@
     escalation scenarios
     escalation explain SCENARIO [--seed N] [--steps N] [--set key=value ...]
     escalation params [GROUP]
+    escalation batch EXPERIMENT [--out DIR] [--workers N] [--dask ADDRESS|local] [--set key=value ...] [--force]
+    escalation summarize DIR
 
 Bad input exits with status 2 and one message naming the file, the key and what is allowed.
 """
@@ -62,17 +64,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_args(explain)
     ps = sub.add_parser("params", help="list the declared parameters with defaults and ranges")
     ps.add_argument("group", nargs="?", default=None, help="only this table (members, russia, ...)")
+    batch = sub.add_parser(
+        "batch",
+        help="run an experiment (a scenario batch) into a results folder; "
+        "running it again on an interrupted folder resumes",
+    )
+    batch.add_argument("experiment", help="an experiment file, or a shipped one's name (default, aid_unity_grid, ...)")
+    batch.add_argument("--out", type=Path, default=None, help="results folder (default: results/<experiment name>)")
+    batch.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count; 1: serial)")
+    batch.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS|local",
+        help="run on Dask: 'local' starts a LocalCluster, or a scheduler address tcp://host:8786",
+    )
+    batch.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key of the experiment file (experiment.replications=4) or a scenario "
+        "parameter for every run (aid_level=0.3)",
+    )
+    batch.add_argument("--force", action="store_true", help="replace the results of another experiment in --out")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    summ = sub.add_parser("summarize", help="print the summary table of a results folder")
+    summ.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
+    from simulation.runner.store import StoreError
+
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except ScenarioError as e:
+    except (ScenarioError, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: what finished is saved; run the same command again to resume", file=sys.stderr)
+        return 130
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -163,7 +197,54 @@ def _params(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"run": _run, "scenarios": _scenarios, "explain": _explain, "params": _params}
+def _batch(args: argparse.Namespace) -> int:
+    from simulation.runner import load_experiment, run_experiment
+    from simulation.runner.batch import format_summary, summary_table
+    from simulation.runner.executors import DASK_HINT
+    from simulation.runner.store import Store
+
+    exp = load_experiment(args.experiment, args.sets)
+    out = args.out or Path("results") / exp.name
+    Store.check_writable(out)
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ScenarioError(None, "--dask", DASK_HINT) from None
+    print(
+        f"{exp.name}: {len(exp.points)} design points x {exp.replications} replications = {exp.n_runs} runs -> {out}",
+        file=sys.stderr,
+    )
+    results = run_experiment(exp, out, workers=args.workers, dask=args.dask, force=args.force, progress=not args.quiet)
+    print(format_summary(summary_table(results)))
+    errors = results.manifest.get("errors", 0)
+    if errors:
+        print(f"{errors} runs raised; their errors are in {out}/runs.parquet (status, error)", file=sys.stderr)
+    return 0
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    from simulation.runner import load_results
+    from simulation.runner.batch import format_summary, summary_table
+
+    results = load_results(args.dir)
+    mf = results.manifest
+    print(
+        f"{mf['experiment']['name']}: {mf['n_runs']} runs, status {mf['status']}, seed {mf['seed']}, "
+        f"package {mf['package_version']}"
+    )
+    print(format_summary(summary_table(results), limit=10_000))
+    return 0
+
+
+_COMMANDS = {
+    "run": _run,
+    "scenarios": _scenarios,
+    "explain": _explain,
+    "params": _params,
+    "batch": _batch,
+    "summarize": _summarize,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -69,6 +69,8 @@ def _group_model(group: str) -> type[BaseModel]:
 
 
 GROUP_MODELS: dict[str, type[BaseModel]] = {g: _group_model(g) for g in params.GROUPS}
+# Module attributes, so that scenarios pickle (worker processes, mesa.batch_run, Dask).
+globals().update({m.__name__: m for m in GROUP_MODELS.values()})
 
 
 class CustomMember(BaseModel):

@@ -1,0 +1,248 @@
+"""Run an experiment into a results folder: chunks of runs on an executor, committed as they finish."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import simulation
+from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
+from simulation.run import run_scenario
+from simulation.runner.executors import Executor, make_executor
+from simulation.runner.experiment import Experiment, experiment_toml_text, file_sha256, load_experiment
+from simulation.runner.store import Results, Store, chunk_size_for, runs_frame, write_chunk_tables
+from simulation.scenario import Scenario
+
+__all__ = ["Chunk", "run_experiment", "summary_table"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A unit of work: consecutive runs, the scenarios they need, and where to write."""
+
+    chunk_id: int
+    out: str
+    runs: tuple[tuple[int, int, int, int], ...]  # (run_id, point_id, replicate, seed)
+    scenarios: dict[int, Scenario]
+
+
+def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]]]:
+    """Run a chunk (in a worker): write its steps and members parts, return its runs' rows.
+
+    A run that raises is recorded with its error and the chunk goes on.
+    """
+    steps, members, rows = [], [], []
+    for run_id, point_id, rep, seed in chunk.runs:
+        sc = chunk.scenarios[point_id]
+        row: dict[str, Any] = {
+            "run_id": run_id,
+            "point_id": point_id,
+            "replicate": rep,
+            "seed": seed,
+            "scenario": sc.name,
+        }
+        try:
+            r = run_scenario(sc, seed=seed)
+        except Exception as e:  # a failing run is data, not the end of the batch
+            rows.append({**row, "status": "error", "error": f"{type(e).__name__}: {e}"})
+            continue
+        s = r.steps
+        s.insert(0, "run_id", run_id)
+        m = r.members
+        m.insert(0, "run_id", run_id)
+        steps.append(s)
+        members.append(m)
+        summary = {k: v for k, v in r.summary.items() if k not in ("scenario", "seed")}
+        rows.append({**row, "status": "complete", "error": "", **summary})
+    empty_s = pd.DataFrame(columns=["run_id", *STEP_COLUMNS])
+    empty_m = pd.DataFrame(columns=["run_id", *MEMBER_COLUMNS])
+    write_chunk_tables(
+        Path(chunk.out),
+        chunk.chunk_id,
+        pd.concat(steps, ignore_index=True) if steps else empty_s,
+        pd.concat(members, ignore_index=True) if members else empty_m,
+    )
+    return chunk.chunk_id, rows
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _manifest(exp: Experiment, chunk_size: int) -> dict[str, Any]:
+    return {
+        "format": 1,
+        "experiment": {
+            "name": exp.name,
+            "description": exp.description,
+            "file": str(exp.source or ""),
+            "sha256": file_sha256(exp.source),
+        },
+        "fingerprint": exp.fingerprint(),
+        "package_version": simulation.__version__,
+        "design": {
+            "kind": exp.spec.design.kind,
+            "parameters": list(exp.parameter_names),
+            "points": [{"point_id": p.point_id, "scenario": p.scenario.name, "values": p.values} for p in exp.points],
+        },
+        "replications": exp.replications,
+        "steps": exp.steps,
+        "seed": exp.seed,
+        "seed_scheme": "SeedSequence(seed).spawn(2)[1].spawn(n_runs); run seed = child.generate_state(1, uint64) >> 1",
+        "seeds": [int(s) for s in exp.run_seeds()],
+        "chunk_size": chunk_size,
+        "n_runs": exp.n_runs,
+        "started": _now(),
+        "finished": None,
+        "status": "running",
+        "run_status": "p" * exp.n_runs,
+    }
+
+
+def run_experiment(
+    experiment: Experiment | str | Path,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    executor: Executor | None = None,
+    sets: list[str] | dict[str, Any] | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> Results:
+    """Run (or resume) an experiment into the results folder ``out``.
+
+    Args:
+        experiment: an Experiment, an experiment file or a shipped experiment's name.
+        out: the results folder; an interrupted one is resumed.
+        workers: worker processes (default: the CPU count; 1 runs serially in this process).
+        dask: ``"local"`` for a Dask LocalCluster, or a scheduler address ``tcp://host:8786``.
+        executor: an executor to use instead of building one (tests, notebooks).
+        sets: ``key=value`` overrides of the experiment file or of scenario parameters.
+        force: replace the results of a different experiment found in ``out``.
+        progress: show a progress bar (runs done, runs/s, time left).
+
+    Returns:
+        The results folder, read back.
+    """
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, sets)
+    store = Store(Path(out))
+    size = exp.spec.experiment.chunk_size or chunk_size_for(exp.n_runs)
+    fresh = _manifest(exp, size)
+    done = store.open(fresh["fingerprint"], fresh, force=force)
+    size = store.manifest["chunk_size"]
+    runs = exp.runs()
+    chunks = [runs[i : i + size] for i in range(0, len(runs), size)]
+    todo = [
+        Chunk(
+            cid,
+            str(store.path),
+            tuple((r, p.point_id, rep, seed) for r, p, rep, seed in c),
+            {p.point_id: p.scenario for _, p, _, _ in c},
+        )
+        for cid, c in enumerate(chunks)
+        if cid not in done
+    ]
+    (store.path / "experiment.toml").write_text(experiment_toml_text(exp.source), "utf-8")
+    status = list(store.manifest["run_status"])
+    store.write_manifest()
+    values = {p.point_id: p.values for p in exp.points}
+    bar = _progress(exp.n_runs, sum(len(chunks[c]) for c in done), progress, exp.name)
+    own = executor is None
+    ex = executor if executor is not None else make_executor(workers, dask)
+    last = time.monotonic()
+    try:
+        for cid, rows in ex.imap_unordered(run_chunk, todo):
+            for row in rows:
+                row.update(values[row["point_id"]])
+                status[row["run_id"]] = "c" if row["status"] == "complete" else "e"
+            store.commit_chunk(cid, runs_frame(rows, exp.parameter_names))
+            bar.update(len(rows))
+            if time.monotonic() - last > 1.0:
+                store.manifest["run_status"] = "".join(status)
+                store.write_manifest()
+                last = time.monotonic()
+    except BaseException:
+        store.manifest.update(status="interrupted", run_status="".join(status))
+        store.write_manifest()
+        raise
+    finally:
+        bar.close()
+        if own:
+            ex.close()
+    store.consolidate()
+    store.manifest.update(status="complete", finished=_now(), run_status="".join(status), errors=status.count("e"))
+    store.write_manifest()
+    return Results(store.path)
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, initial: int, show: bool, name: str) -> Any:
+    if not show:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="run", desc=name, smoothing=0.05, dynamic_ncols=True)
+
+
+def summary_table(results: Results) -> pd.DataFrame:
+    """Key metrics by design point.
+
+    Mean and 90% interval of peak rung, P(rung >= 6), P(rung >= 7), mean final territory, ceasefire
+    share, and the number of runs and of errors.
+    """
+    runs = results.runs
+    points = {p["point_id"]: p for p in results.manifest["design"]["points"]}
+    rows = []
+    for pid, every in runs.groupby("point_id", sort=True):
+        g = every[every["status"] == "complete"]
+        p = points[pid]
+        label = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p["values"].items())
+        peak = g["peak_rung"].astype(float)
+        rows.append(
+            {
+                "point": label or p["scenario"],
+                "runs": len(g),
+                "errors": int((every["status"] == "error").sum()),
+                "peak_rung": peak.mean(),
+                "peak_rung_5%": peak.quantile(0.05),
+                "peak_rung_95%": peak.quantile(0.95),
+                "P(rung>=6)": (peak >= 6).mean(),
+                "P(rung>=7)": (peak >= 7).mean(),
+                "final_territory": g["final_territory"].mean(),
+                "ceasefire_share": g["ceasefire_month"].notna().mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def format_summary(table: pd.DataFrame, limit: int = 40) -> str:
+    """The summary table as text for the terminal (the first ``limit`` points)."""
+    if table.empty:
+        return "no complete runs"
+    fmt = {
+        "peak_rung": "{:.2f}".format,
+        "peak_rung_5%": "{:.0f}".format,
+        "peak_rung_95%": "{:.0f}".format,
+        "P(rung>=6)": "{:.2f}".format,
+        "P(rung>=7)": "{:.2f}".format,
+        "final_territory": "{:.2f}".format,
+        "ceasefire_share": "{:.2f}".format,
+    }
+    shown = table.head(limit)
+    text = shown.to_string(index=False, formatters=fmt)
+    if len(table) > limit:
+        text += f"\n... {len(table) - limit} more design points (see runs.parquet)"
+    return text
