@@ -36,7 +36,11 @@ def clip01(x: float, bounded: bool = True) -> float:
 
 @dataclass
 class MemberArrays:
-    """Member state as columns (one entry per member, in joining order)."""
+    """Member state as columns (one entry per member, in joining order).
+
+    Rule: a column is updated by assigning a new array, never changed in place, because the model's
+    member history keeps references to each month's arrays.
+    """
 
     gdp: np.ndarray
     capacity: np.ndarray  # aid capacity, USD bn per month
@@ -194,7 +198,7 @@ class Alliance(mesa.Agent):
         waited = month - self.pending[0][0]
         self.pending.clear()
         self.decision_delay = 0
-        total = size * float(m.capacity.sum())
+        total = size * model._capacity
         remaining = total
         pledges = np.zeros_like(m.capacity)
         for i in model.rng.permutation(np.flatnonzero(backers)):

@@ -75,32 +75,44 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def summarize(steps: pd.DataFrame) -> dict[str, float | int | None]:
-    """Per-run metrics from a run's step table (month 0 is the initial state and is not counted).
+def summarize(steps: pd.DataFrame | dict[str, np.ndarray]) -> dict[str, float | int | None]:
+    """Per-run metrics from a run's step table or columns (month 0, the initial state, is not counted).
 
     ``first_month_at_rung_k`` and ``ceasefire_month`` are None when it never happened.
     """
-    run = steps[steps["month"] > 0] if len(steps) > 1 else steps
-    rung = run["escalation_rung"].to_numpy()
-    months = run["month"].to_numpy()
-    out: dict[str, float | int | None] = {
-        "peak_rung": int(rung.max()),
-        "final_rung": int(rung[-1]),
+    cols = {
+        c: np.asarray(steps[c])
+        for c in (
+            "month",
+            "escalation_rung",
+            "ceasefire",
+            "aid_total",
+            "alliance_cohesion",
+            "territory_held",
+            "spillover_incidents",
+            "russia_threat_perception",
+            "escalation_intensity",
+        )
     }
+    if len(cols["month"]) > 1:
+        keep = cols["month"] > 0
+        cols = {c: v[keep] for c, v in cols.items()}
+    rung, months = cols["escalation_rung"], cols["month"]
+    out: dict[str, float | int | None] = {"peak_rung": int(rung.max()), "final_rung": int(rung[-1])}
     for k in RUNG_KS:
         out[f"months_at_or_above_rung_{k}"] = int((rung >= k).sum())
     for k in RUNG_KS:
         hit = np.flatnonzero(rung >= k)
         out[f"first_month_at_rung_{k}"] = int(months[hit[0]]) if hit.size else None
-    cease = np.flatnonzero(run["ceasefire"].to_numpy(dtype=bool))
+    cease = np.flatnonzero(cols["ceasefire"].astype(bool))
     out.update(
-        cumulative_aid=float(run["aid_total"].sum()),
-        mean_cohesion=float(run["alliance_cohesion"].mean()),
-        min_cohesion=float(run["alliance_cohesion"].min()),
-        final_territory=float(run["territory_held"].iloc[-1]),
+        cumulative_aid=float(cols["aid_total"].sum()),
+        mean_cohesion=float(cols["alliance_cohesion"].mean()),
+        min_cohesion=float(cols["alliance_cohesion"].min()),
+        final_territory=float(cols["territory_held"][-1]),
         ceasefire_month=int(months[cease[0]]) if cease.size else None,
-        spillover_incidents=int(run["spillover_incidents"].iloc[-1]),
-        peak_threat_perception=float(run["russia_threat_perception"].max()),
-        peak_intensity=float(run["escalation_intensity"].max()),
+        spillover_incidents=int(cols["spillover_incidents"][-1]),
+        peak_threat_perception=float(cols["russia_threat_perception"].max()),
+        peak_intensity=float(cols["escalation_intensity"].max()),
     )
     return out

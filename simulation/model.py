@@ -15,6 +15,7 @@ the same scenario and seed give bit-identical results. The model returns data; i
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,7 @@ class EscalationModel(mesa.Model):
 
         self.member_agents: list[AllianceMember] = []
         self.m = _empty_arrays()
-        for spec in self.config.members:
-            self._add_member(spec)
+        self._add_members(self.config.members)
         self._refresh_dispositions()
         self.alliance = Alliance(self)
         self.ukraine = Ukraine(self)
@@ -76,8 +76,8 @@ class EscalationModel(mesa.Model):
 
         self.spillover_incidents = 0
         self.ceasefire_month: int | None = None
-        self._member_rows: list[np.ndarray] = []
-        self._member_months: list[np.ndarray] = []
+        self._member_history: list[tuple[np.ndarray, ...]] = []
+        self._flows = (0.0, 0.0, 0.0)  # lethal, non-lethal, training aid of the last month, USD bn
         self.datacollector = ScalarCollector(STEP_COLUMNS)
         self._update_metrics(0)
 
@@ -85,33 +85,26 @@ class EscalationModel(mesa.Model):
     # roster
     # ---------------------------------------------------------------------------------------------
 
-    def _add_member(self, spec: rs.MemberSpec) -> AllianceMember:
+    def _add_members(self, specs: tuple[rs.MemberSpec, ...] | list[rs.MemberSpec]) -> None:
+        """Append members (the roster at month 0, or an accession): their columns and their agents."""
         mp = self.sc.members
         m = self.m
-        cap = mp.capacity_share * spec.gdp_usd_bn / 12.0
-        floor = min(1.0, spec.defence_pct_gdp / mp.posture_full_pct)
-        values = {
-            "gdp": spec.gdp_usd_bn,
-            "capacity": cap,
-            "exposure": rs.exposure(spec),
-            "hawk": rs.hawkishness(spec, mp.posture_full_pct),
-            "risk": rs.risk_aversion(spec),
-            "floor": floor,
-            "frontline": float(spec.frontline),
-            "resolve": mp.initial_resolve,
-            "threat": mp.initial_threat,
-            "stockpile": mp.initial_stockpile,
-            "fatigue": 0.0,
-            "posture": floor,
-            "aid_lethal": 0.0,
-            "aid_nonlethal": 0.0,
-            "aid_training": 0.0,
-        }
-        for name, v in values.items():
-            setattr(m, name, np.append(getattr(m, name), v))
-        agent = AllianceMember(self, spec, len(self.member_agents))
-        self.member_agents.append(agent)
-        return agent
+        cols = dict(_static_columns(tuple(specs), mp.capacity_share, mp.posture_full_pct))
+        n = len(specs)
+        cols.update(
+            resolve=np.full(n, mp.initial_resolve),
+            threat=np.full(n, mp.initial_threat),
+            stockpile=np.full(n, mp.initial_stockpile),
+            fatigue=np.zeros(n),
+            posture=cols["floor"].copy(),
+            aid_lethal=np.zeros(n),
+            aid_nonlethal=np.zeros(n),
+            aid_training=np.zeros(n),
+        )
+        for name, v in cols.items():
+            setattr(m, name, np.concatenate([getattr(m, name), v]))
+        for spec in specs:
+            self.member_agents.append(AllianceMember(self, spec, len(self.member_agents)))
 
     def _refresh_dispositions(self) -> None:
         """Recompute GDP weights and unity-narrowed dispositions (after an accession or a unity change).
@@ -122,6 +115,7 @@ class EscalationModel(mesa.Model):
         """
         m, mp, u = self.m, self.sc.members, self.member_unity
         m.w = m.gdp / m.gdp.sum()
+        self._capacity = float(m.capacity.sum())
         hawk_bar = float(m.w @ m.hawk)
         risk_bar = float(m.w @ m.risk)
         eff_hawk = u * hawk_bar + (1.0 - u) * m.hawk
@@ -147,18 +141,16 @@ class EscalationModel(mesa.Model):
         # cohesion, credibility and deterrence are this month (2); perception changes no input of them.
         self.alliance.assess()
         # 1. perception (last month's flows, as shares of the alliance's capacity)
-        cap = float(m.capacity.sum())
-        flows = (float(m.aid_lethal.sum()) / cap, float(m.aid_nonlethal.sum()) / cap, float(m.aid_training.sum()) / cap)
+        cap = self._capacity
         AllianceMember.perceive(self)
-        ru.perceive(flows, self.misperception * float(z[0]))
+        ru.perceive(tuple(f / cap for f in self._flows), self.misperception * float(z[0]))
 
         # 2. packages of advanced systems
         # 3. members decide (synchronously, from start-of-month aggregates)
         AllianceMember.decide(self)
         self.alliance.release_packages(month)
 
-        # 4. Ukraine
-        cap = float(m.capacity.sum())
+        # 4. Ukraine (this month's flows, USD bn, are kept for the metrics and next month's perception)
         self._flows = (float(m.aid_lethal.sum()), float(m.aid_nonlethal.sum()), float(m.aid_training.sum()))
         ru.losses = self.ukraine.fight(*(f / cap for f in self._flows), force=ru.force, ceasefire=ru.ceasefire)
 
@@ -200,10 +192,9 @@ class EscalationModel(mesa.Model):
         if hit.size == 0:
             return
         shock = self.sc.members.spillover_shock
-        m.threat = m.threat + shock * sp.alliance_share * hit.size
-        m.threat[hit] += shock * (1.0 - sp.alliance_share)
-        if self.bounded:
-            m.threat = np.minimum(m.threat, 1.0)
+        threat = m.threat + shock * sp.alliance_share * hit.size  # a new array (see MemberArrays)
+        threat[hit] += shock * (1.0 - sp.alliance_share)
+        m.threat = np.minimum(threat, 1.0) if self.bounded else threat
         self.spillover_incidents += int(hit.size)
         for i in hit:
             self.log_event(
@@ -263,7 +254,7 @@ class EscalationModel(mesa.Model):
         """Scheduled scenario events (phase 6)."""
         if ev.kind == "accession":
             spec = self.config.pool[ev.member]
-            self._add_member(spec)
+            self._add_members([spec])
             self._refresh_dispositions()
             self.russia.expansion += 1.0
             self.log_event("alliance", "accession", f"{spec.name} joins the alliance ({len(self.m.gdp)} members)")
@@ -299,11 +290,7 @@ class EscalationModel(mesa.Model):
 
     def _update_metrics(self, month: int) -> None:
         m, al, ru, uk = self.m, self.alliance, self.russia, self.ukraine
-        lethal, nonlethal, training = (
-            float(m.aid_lethal.sum()),
-            float(m.aid_nonlethal.sum()),
-            float(m.aid_training.sum()),
-        )
+        lethal, nonlethal, training = self._flows
         self.month = month
         self.escalation_rung = ru.rung
         self.escalation_intensity = float(ru.intensity)
@@ -325,38 +312,60 @@ class EscalationModel(mesa.Model):
         self.russia_force = ru.force
         self.member_count = len(m.gdp)
         self.datacollector.collect(self)
-        n = len(m.gdp)
-        self._member_months.append(np.full(n, month, dtype=np.int32))
-        self._member_rows.append(
-            np.stack(
-                [
-                    np.arange(n, dtype=np.float64),
-                    m.resolve,
-                    m.threat,
-                    m.stockpile,
-                    m.posture,
-                    m.aid_lethal,
-                    m.aid_nonlethal,
-                    m.aid_training,
-                    m.fatigue,
-                ],
-                axis=1,
-            )
+        # The member arrays are replaced, never changed in place, each month, so keeping references
+        # is a snapshot (MemberArrays documents the rule; test_member_history_is_a_snapshot checks it).
+        self._member_history.append(
+            (m.resolve, m.threat, m.stockpile, m.posture, m.aid_lethal, m.aid_nonlethal, m.aid_training, m.fatigue)
         )
 
     def member_table(self) -> dict[str, np.ndarray]:
-        """Per month and member columns (MEMBER_COLUMNS) as arrays, one entry per row."""
-        rows = np.concatenate(self._member_rows)
-        idx = rows[:, 0].astype(np.int64)
+        """Per month and member columns (``MEMBER_COLUMNS``) as arrays, one entry per row."""
+        sizes = np.fromiter((len(h[0]) for h in self._member_history), dtype=np.int64)
+        out: dict[str, np.ndarray] = {"month": np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)}
+        idx = np.concatenate([np.arange(k) for k in sizes])
         codes = np.array([a.iso3 for a in self.member_agents], dtype=object)
-        gdp = self.m.gdp
-        out = {"month": np.concatenate(self._member_months), "iso3": codes[idx]}
-        for j, name in enumerate(MEMBER_COLUMNS[2:10], start=1):
-            out[name] = rows[:, j]
-        out["aid_total"] = rows[:, 5] + rows[:, 6] + rows[:, 7]
-        out["aid_share_gdp"] = out["aid_total"] * 12.0 / gdp[idx]
+        out["iso3"] = codes[idx]
+        for j, name in enumerate(MEMBER_COLUMNS[2:10]):
+            out[name] = np.concatenate([h[j] for h in self._member_history])
+        out["aid_total"] = out["aid_lethal"] + out["aid_nonlethal"] + out["aid_training"]
+        out["aid_share_gdp"] = out["aid_total"] * 12.0 / self.m.gdp[idx]
         out["frontline"] = self.m.frontline[idx].astype(bool)
         return out
+
+    def step_table(self) -> dict[str, np.ndarray]:
+        """Per month columns (``STEP_COLUMNS``) as arrays, from the DataCollector."""
+        mv = self.datacollector.model_vars
+        return {c: np.asarray(mv[c], dtype=_STEP_DTYPES.get(c, np.float64)) for c in STEP_COLUMNS}
+
+
+_STEP_DTYPES = {
+    "month": np.int32,
+    "escalation_rung": np.int16,
+    "spillover_incidents": np.int32,
+    "decision_delay": np.int32,
+    "negotiating": np.bool_,
+    "ceasefire": np.bool_,
+    "member_count": np.int16,
+}
+
+
+@cache
+def _static_columns(specs: tuple[rs.MemberSpec, ...], capacity_share: float, posture_full_pct: float) -> dict:
+    """Static per-member columns derived from the roster (cached: scenarios are immutable)."""
+    gdp = np.array([s.gdp_usd_bn for s in specs])
+    floor = np.minimum(1.0, np.array([s.defence_pct_gdp for s in specs]) / posture_full_pct)
+    cols = {
+        "gdp": gdp,
+        "capacity": capacity_share * gdp / 12.0,
+        "exposure": np.array([rs.exposure(s) for s in specs]),
+        "hawk": np.array([rs.hawkishness(s, posture_full_pct) for s in specs]),
+        "risk": np.array([rs.risk_aversion(s) for s in specs]),
+        "floor": floor,
+        "frontline": np.array([float(s.frontline) for s in specs]),
+    }
+    for v in cols.values():
+        v.flags.writeable = False  # shared by every model of this roster; concatenation copies them
+    return cols
 
 
 class ScalarCollector(mesa.DataCollector):

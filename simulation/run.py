@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from simulation.metrics import EVENT_COLUMNS, STEP_COLUMNS, summarize
+from simulation.metrics import EVENT_COLUMNS, summarize
 from simulation.model import EscalationModel
 from simulation.scenario import Scenario, load_scenario
 
-__all__ = ["RunResult", "run_scenario"]
+__all__ = ["RunResult", "run_scenario", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,14 @@ class RunResult:
     summary: dict[str, Any]
     scenario: Scenario
     seed: int
+
+
+def simulate(scenario: Scenario, seed: int) -> tuple[EscalationModel, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Run a validated scenario to its horizon; return the model and its step and member columns."""
+    model = EscalationModel(scenario, rng=seed)
+    while model.running:
+        model.step()
+    return model, model.step_table(), model.member_table()
 
 
 def run_scenario(
@@ -58,30 +67,11 @@ def run_scenario(
     if steps is not None:
         ov["steps"] = steps
     sc = load_scenario(scenario, ov)
-    model = EscalationModel(sc, rng=seed)
-    while model.running:
-        model.step()
-    return collect(model, seed)
-
-
-def collect(model: EscalationModel, seed: int) -> RunResult:
-    """Turn a finished model into a RunResult."""
-    steps = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)[list(STEP_COLUMNS)]
-    steps = steps.astype(
-        {
-            "month": "int32",
-            "escalation_rung": "int16",
-            "spillover_incidents": "int32",
-            "decision_delay": "int32",
-            "negotiating": bool,
-            "ceasefire": bool,
-            "member_count": "int16",
-        }
-    )
-    members = pd.DataFrame(model.member_table())
-    members["month"] = members["month"].astype("int32")
+    model, step_cols, member_cols = simulate(sc, seed)
+    steps_df = pd.DataFrame(step_cols)
+    members = pd.DataFrame(member_cols)
     members["iso3"] = members["iso3"].astype(str)
     events = pd.DataFrame(model.events, columns=list(EVENT_COLUMNS))
     events["month"] = events["month"].astype("int32")
-    summary = {"scenario": model.config.name, "seed": seed, **summarize(steps)}
-    return RunResult(steps=steps, members=members, events=events, summary=summary, scenario=model.config, seed=seed)
+    summary = {"scenario": sc.name, "seed": seed, **summarize(step_cols)}
+    return RunResult(steps=steps_df, members=members, events=events, summary=summary, scenario=sc, seed=seed)

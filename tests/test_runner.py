@@ -97,14 +97,14 @@ def test_dask_local_cluster_gives_identical_tables(small_file, serial, tmp_path)
 
 
 def test_a_failing_run_is_recorded_and_the_rest_complete(small_file, tmp_path, monkeypatch):
-    real = batch_mod.run_scenario
+    real = batch_mod.simulate
 
-    def flaky(sc, *, seed):
+    def flaky(sc, seed):
         if sc.values.aid_level == 0.8 and sc.values.misperception == 0.5:
             raise FloatingPointError("boom at this design point")
-        return real(sc, seed=seed)
+        return real(sc, seed)
 
-    monkeypatch.setattr(batch_mod, "run_scenario", flaky)
+    monkeypatch.setattr(batch_mod, "simulate", flaky)
     r = run_experiment(small_file, tmp_path / "f", executor=SerialExecutor(), progress=False)
     bad = r.runs[r.runs["status"] == "error"]
     assert sorted(bad["run_id"]) == [9, 10, 11]

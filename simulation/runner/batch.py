@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import simulation
-from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
-from simulation.run import run_scenario
+from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS, summarize
+from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
 from simulation.runner.experiment import Experiment, experiment_toml_text, file_sha256, load_experiment
 from simulation.runner.store import Results, Store, chunk_size_for, runs_frame, write_chunk_tables
@@ -34,9 +36,12 @@ class Chunk:
 def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]]]:
     """Run a chunk (in a worker): write its steps and members parts, return its runs' rows.
 
-    A run that raises is recorded with its error and the chunk goes on.
+    A run that raises is recorded with its error and the chunk goes on. Columns stay numpy arrays
+    until one Arrow table per chunk is written: no per-run DataFrame.
     """
-    steps, members, rows = [], [], []
+    steps: list[dict[str, np.ndarray]] = []
+    members: list[dict[str, np.ndarray]] = []
+    rows = []
     for run_id, point_id, rep, seed in chunk.runs:
         sc = chunk.scenarios[point_id]
         row: dict[str, Any] = {
@@ -47,27 +52,26 @@ def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]]]:
             "scenario": sc.name,
         }
         try:
-            r = run_scenario(sc, seed=seed)
+            _, s, m = simulate(sc, seed)
         except Exception as e:  # a failing run is data, not the end of the batch
             rows.append({**row, "status": "error", "error": f"{type(e).__name__}: {e}"})
             continue
-        s = r.steps
-        s.insert(0, "run_id", run_id)
-        m = r.members
-        m.insert(0, "run_id", run_id)
-        steps.append(s)
-        members.append(m)
-        summary = {k: v for k, v in r.summary.items() if k not in ("scenario", "seed")}
-        rows.append({**row, "status": "complete", "error": "", **summary})
-    empty_s = pd.DataFrame(columns=["run_id", *STEP_COLUMNS])
-    empty_m = pd.DataFrame(columns=["run_id", *MEMBER_COLUMNS])
-    write_chunk_tables(
-        Path(chunk.out),
-        chunk.chunk_id,
-        pd.concat(steps, ignore_index=True) if steps else empty_s,
-        pd.concat(members, ignore_index=True) if members else empty_m,
-    )
+        steps.append({"run_id": np.full(len(s["month"]), run_id, dtype=np.int64), **s})
+        members.append({"run_id": np.full(len(m["month"]), run_id, dtype=np.int64), **m})
+        rows.append({**row, "status": "complete", "error": "", **summarize(s)})
+    write_chunk_tables(Path(chunk.out), chunk.chunk_id, _table(steps, STEP_COLUMNS), _table(members, MEMBER_COLUMNS))
     return chunk.chunk_id, rows
+
+
+def _table(parts: list[dict[str, np.ndarray]], columns: tuple[str, ...]) -> pa.Table:
+    names = ["run_id", *columns]
+    if not parts:
+        return pa.table({n: pa.array([], type=pa.string() if n == "iso3" else pa.float64()) for n in names})
+    arrays = []
+    for n in names:
+        joined = np.concatenate([p[n] for p in parts])
+        arrays.append(pa.array(joined, type=pa.string()) if joined.dtype == object else pa.array(joined))
+    return pa.table(arrays, names=names)
 
 
 def _now() -> str:

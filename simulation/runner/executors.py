@@ -57,6 +57,8 @@ class ProcessExecutor:
         """Start ``workers`` processes (default: the CPU count)."""
         self.workers = workers or os.cpu_count() or 1
         ctx = multiprocessing.get_context("forkserver")
+        # The fork server imports the model once; every worker forks from it ready to run.
+        ctx.set_forkserver_preload(["simulation.runner.batch"])
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
