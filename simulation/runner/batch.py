@@ -18,7 +18,7 @@ from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
 from simulation.runner.experiment import Experiment, experiment_toml_text, file_sha256, load_experiment
 from simulation.runner.store import Results, Store, chunk_size_for, runs_frame, write_chunk_tables
-from simulation.scenario import Scenario
+from simulation.scenario import Scenario, to_toml
 
 __all__ = ["Chunk", "run_experiment", "summary_table"]
 
@@ -153,6 +153,9 @@ def run_experiment(
         if cid not in done
     ]
     (store.path / "experiment.toml").write_text(experiment_toml_text(exp.source), "utf-8")
+    (store.path / "scenarios").mkdir(exist_ok=True)
+    for name, sc in exp.scenarios().items():
+        (store.path / "scenarios" / f"{name}.toml").write_text(to_toml(sc), "utf-8")
     status = list(store.manifest["run_status"])
     store.write_manifest()
     values = {p.point_id: p.values for p in exp.points}

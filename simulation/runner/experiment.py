@@ -119,6 +119,13 @@ class Experiment:
     steps: int | None
     seed: int
     parameter_names: tuple[str, ...]
+    base: Scenario | None = None
+
+    def scenarios(self) -> dict[str, Scenario]:
+        """The resolved scenarios worth keeping with the results: the base, or each listed scenario."""
+        if self.base is not None:
+            return {self.base.name: self.base}
+        return {p.scenario.name: p.scenario for p in self.points}
 
     @property
     def n_runs(self) -> int:
@@ -271,6 +278,7 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
         points = [
             DesignPoint(i, scenario(ref, {}, ("design", "scenarios")), {}) for i, ref in enumerate(design.scenarios)
         ]
+        base = None
     else:
         if not design.parameters:
             raise _fail(
@@ -290,6 +298,7 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
         steps=ex.steps,
         seed=ex.seed,
         parameter_names=names,
+        base=base,
     )
 
 

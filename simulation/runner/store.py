@@ -2,6 +2,7 @@
 
     DIR/manifest.json          experiment file and hash, package version, design, seeds, times, status
     DIR/experiment.toml        the experiment file as it was run
+    DIR/scenarios/NAME.toml    the resolved scenario(s): the base of a sweep, or each listed scenario
     DIR/runs.parquet           one row per run: run_id, design point, seed, status, summary metrics
     DIR/steps/chunk=NNNNN/     per-step rows (run_id + STEP_COLUMNS), one Parquet file per chunk
     DIR/members/chunk=NNNNN/   per-step-and-member rows (run_id + MEMBER_COLUMNS)
@@ -143,9 +144,9 @@ class Store:
 
     def wipe(self) -> None:
         """Delete this store's own files (and nothing else)."""
-        for name in ("steps", "members", "parts"):
+        for name in ("steps", "members", "parts", "scenarios", "figures"):
             shutil.rmtree(self.path / name, ignore_errors=True)
-        for name in ("manifest.json", "runs.parquet", "experiment.toml"):
+        for name in ("manifest.json", "runs.parquet", "experiment.toml", "report.html"):
             (self.path / name).unlink(missing_ok=True)
 
     def completed_chunks(self) -> set[int]:
@@ -165,15 +166,23 @@ class Store:
         """Write manifest.json atomically."""
         _atomic_write_text(json.dumps(self.manifest, indent=1, default=str), self.path / "manifest.json")
 
-    def consolidate(self) -> pd.DataFrame:
-        """Write runs.parquet from the committed parts, sorted by run_id; return it."""
+    def consolidate(self) -> None:
+        """Write runs.parquet from the committed parts, streaming one part at a time.
+
+        Chunks hold consecutive run ids, so parts in chunk order are already sorted by run_id, and
+        memory stays at one chunk however many runs there are.
+        """
         parts = sorted((self.path / "parts").glob("runs-*.parquet"))
-        table = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else None
-        runs = (
-            table.to_pandas().sort_values("run_id", kind="stable").reset_index(drop=True) if table else pd.DataFrame()
-        )
-        _atomic_write_table(pa.Table.from_pandas(runs, preserve_index=False), self.path / "runs.parquet")
-        return runs
+        final = self.path / "runs.parquet"
+        tmp = final.with_name(f".{final.name}.tmp")
+        if not parts:
+            return
+        schema = pq.read_schema(parts[0])
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        with pq.ParquetWriter(tmp, schema, use_dictionary=text) as writer:
+            for part in parts:
+                writer.write_table(pq.read_table(part, schema=schema))
+        os.replace(tmp, final)
 
 
 class Results:
