@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make run   - create .venv, install, run the main job (the default experiment: every policy
-#                scenario x 30 seeds, into results/default/, with its summary table)
+#   make run   - create .venv, install, run the main job: the default experiment (every policy
+#                scenario x 30 seeds) into results/default/, its figures and its HTML report
 #   make test  - create .venv, install, run the whole suite
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -34,6 +34,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/escalation batch experiments/default.toml --out results/default
+	$(VENV)/bin/escalation plot results/default --kind all --out results/default/figures
+	$(VENV)/bin/escalation report results/default
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

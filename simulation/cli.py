@@ -6,6 +6,8 @@
     escalation params [GROUP]
     escalation batch EXPERIMENT [--out DIR] [--workers N] [--dask ADDRESS|local] [--set key=value ...] [--force]
     escalation summarize DIR
+    escalation plot DIR [--kind curves|spiral|ladder|phase|compare|members|all] [--metric M] [--format png|svg|pdf]
+    escalation report DIR [--out FILE]
 
 Bad input exits with status 2 and one message naming the file, the key and what is allowed.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation import parameters as params
+from simulation.figures import FIGURE_KINDS, PlotError
 from simulation.scenario import ScenarioError, load_scenario, parse_assignment, shipped_scenarios, to_toml
 
 __all__ = ["main"]
@@ -91,6 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     summ = sub.add_parser("summarize", help="print the summary table of a results folder")
     summ.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
+    plot = sub.add_parser("plot", help="draw figures from a results folder")
+    plot.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
+    plot.add_argument("--kind", default="all", choices=[*FIGURE_KINDS, "all"], help="which figure (default: all)")
+    plot.add_argument(
+        "--metric",
+        default=None,
+        help="phase: p_rung7 (default), p_rung6, peak_rung, final_territory, "
+        "ceasefire_share, mean_cohesion; compare: one step metric instead of the four default ones",
+    )
+    plot.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="file format (default png)")
+    plot.add_argument("--out", type=Path, default=None, help="folder for the figures (default: DIR/figures)")
+    report = sub.add_parser("report", help="write one self-contained HTML page of a results folder")
+    report.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
+    report.add_argument("--out", type=Path, default=None, help="the HTML file (default: DIR/report.html)")
     return parser
 
 
@@ -101,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (ScenarioError, StoreError) as e:
+    except (ScenarioError, StoreError, PlotError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -237,6 +254,42 @@ def _summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from simulation.figures import draw, load_for_plots
+    from simulation.plots import save
+
+    results = load_for_plots(args.dir)
+    out = args.out or args.dir / "figures"
+    kinds = FIGURE_KINDS if args.kind == "all" else (args.kind,)
+    written = []
+    for kind in kinds:
+        try:
+            fig = draw(results, kind, metric=args.metric)
+        except PlotError as e:
+            if args.kind == "all":
+                print(f"skipped {kind}: {e}", file=sys.stderr)
+                continue
+            raise
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{kind}.{args.format}"
+        save(fig, path, args.format)
+        written.append(path)
+    for path in written:
+        print(f"{path}  ({path.stat().st_size / 1024:.0f} kB)")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from simulation.figures import load_for_plots
+    from simulation.report import write_report
+
+    results = load_for_plots(args.dir)
+    out = args.out or args.dir / "report.html"
+    write_report(results, out)
+    print(f"{out}  ({out.stat().st_size / 1024:.0f} kB)")
+    return 0
+
+
 _COMMANDS = {
     "run": _run,
     "scenarios": _scenarios,
@@ -244,6 +297,8 @@ _COMMANDS = {
     "params": _params,
     "batch": _batch,
     "summarize": _summarize,
+    "plot": _plot,
+    "report": _report,
 }
 
 if __name__ == "__main__":

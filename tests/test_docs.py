@@ -30,8 +30,18 @@ def test_odd_names_every_metric_column():
         assert re.sub(r"_[567]$", "_k", col) in text, col
 
 
-def test_readme_python_example_runs():
+def test_readme_python_example_runs(tmp_path, monkeypatch):
     """The README's Python snippet is executed, so it cannot go stale."""
+    from simulation import run_experiment
+
+    monkeypatch.chdir(tmp_path)
+    run_experiment(
+        "default",
+        "results/default",
+        workers=1,
+        progress=False,
+        sets=["experiment.replications=1", "experiment.steps=12"],
+    )
     readme = (ROOT / "README.md").read_text("utf-8")
     block = readme.split("```python", 1)[1].split("```", 1)[0]
     exec(compile(block, "README.md", "exec"), {})

@@ -1,0 +1,502 @@
+"""Figures for lectures and papers, drawn from the tidy tables of a results store.
+
+Every function takes results frames (``runs``, ``steps``, ``members``: see ``simulation.runner``) and
+returns a matplotlib :class:`~matplotlib.figure.Figure`. They never run the model. They build figures
+with the object-oriented API (no pyplot state), so they work headless, in a notebook and in the CLI.
+
+Style: the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies), large type
+for a projector, titles and axis labels that say what and in which unit, and a caption line naming
+the experiment, the seeds and the package version.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulation import parameters
+from simulation.figures import PlotError
+from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
+
+__all__ = [
+    "OKABE_ITO",
+    "PHASE_METRICS",
+    "STEP_METRICS",
+    "TOL_MUTED",
+    "caption_text",
+    "escalation_curves",
+    "labelled_runs",
+    "ladder_occupancy",
+    "member_view",
+    "palette",
+    "phase_diagram",
+    "save",
+    "scenario_comparison",
+    "threat_spiral",
+]
+
+#: Okabe and Ito (2008), "Color Universal Design": safe for the common colour-vision deficiencies.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+#: Paul Tol's "muted" scheme, also colour-blind safe, for 9 or 10 lines.
+TOL_MUTED = (
+    "#332288",
+    "#CC6677",
+    "#117733",
+    "#88CCEE",
+    "#882255",
+    "#DDCC77",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#555555",
+)
+
+RUNG_NAMES: tuple[str, ...] = tuple(parameters.by_name("ladder.names").default)
+
+#: Step metrics with their axis labels (what and unit).
+STEP_METRICS: dict[str, str] = {
+    "escalation_rung": "escalation rung (0-9)",
+    "escalation_intensity": "escalation intensity y (0-1)",
+    "russia_threat_perception": "Russia's threat perception θ (0-1)",
+    "alliance_effort": "alliance effort: mean resolve (0-1)",
+    "alliance_cohesion": "alliance cohesion (0-1)",
+    "alliance_threat_perception": "members' threat perception (0-1)",
+    "deterrence_credibility": "deterrence credibility (0-1)",
+    "deterrence_signal": "deterrence signal D (0-1)",
+    "aid_total": "aid to Ukraine (USD bn / month)",
+    "aid_lethal": "lethal aid (USD bn / month)",
+    "aid_nonlethal": "non-lethal aid (USD bn / month)",
+    "aid_training": "training (USD bn / month)",
+    "ukraine_capacity": "Ukraine's capacity (0-1)",
+    "territory_held": "territory held by Ukraine (share)",
+    "spillover_incidents": "spillover incidents (cumulative)",
+    "decision_delay": "decision delay (months)",
+    "russia_force": "Russia's committed force (0-1)",
+}
+
+#: Per-run outcomes a phase diagram can show (computed per design point from runs.parquet).
+PHASE_METRICS: dict[str, str] = {
+    "p_rung7": "P(peak rung ≥ 7): direct clash",
+    "p_rung6": "P(peak rung ≥ 6): nuclear signalling",
+    "peak_rung": "mean peak rung",
+    "final_territory": "mean final territory held (share)",
+    "ceasefire_share": "share of runs reaching a ceasefire",
+    "mean_cohesion": "mean alliance cohesion",
+}
+
+STYLE = {
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.labelsize": 13,
+    "legend.fontsize": 11,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------------
+
+
+def labelled_runs(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Complete runs with a ``label`` column naming their design point (scenario, or the varied values)."""
+    points = {p["point_id"]: p for p in manifest["design"]["points"]}
+
+    def label(pid: int) -> str:
+        p = points[pid]
+        vals = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p["values"].items())
+        return vals or p["scenario"]
+
+    out = runs[runs["status"] == "complete"].copy()
+    out["label"] = [label(int(p)) for p in out["point_id"]]
+    return out
+
+
+def caption_text(manifest: dict[str, Any]) -> str:
+    """One line of provenance: experiment, design points x seeds, master seed, package version."""
+    n_points = len(manifest["design"]["points"])
+    return (
+        f"Experiment '{manifest['experiment']['name']}': {n_points} design point(s) × "
+        f"{manifest['replications']} seeds (master seed {manifest['seed']}), escalation-abm "
+        f"{manifest['package_version']}"
+    )
+
+
+def _styled(fn: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Draw the whole figure inside the projector style (rc settings apply when artists are made)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with mpl.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _caption(fig: Figure, caption: str) -> None:
+    """A provenance line under the figure (save with bbox_inches="tight", as save() does)."""
+    if caption:
+        fig.text(0.01, -0.005, caption, ha="left", va="top", fontsize=10, color="#555555", gid="caption")
+
+
+def save(fig: Figure, path: Any, fmt: str | None = None) -> None:
+    """Save a figure with its caption inside the picture."""
+    fig.savefig(path, format=fmt, bbox_inches="tight", dpi=150)
+
+
+def palette(n: int) -> tuple[str, ...]:
+    """Colour-blind-safe colours for n lines: Okabe-Ito up to 8, Tol's muted scheme up to 10."""
+    return OKABE_ITO if n <= len(OKABE_ITO) else TOL_MUTED
+
+
+def _groups(runs: pd.DataFrame, limit: int = 10) -> list[tuple[str, np.ndarray]]:
+    if "label" not in runs:
+        raise PlotError("runs need a 'label' column: use plots.labelled_runs(runs, manifest)")
+    order = runs.drop_duplicates("label").sort_values("point_id")["label"].tolist()
+    if len(order) > limit:
+        raise PlotError(
+            f"{len(order)} design points are too many lines for one figure (at most {limit}); "
+            "draw a phase diagram, or plot a subset of the runs"
+        )
+    return [(lab, runs.loc[runs["label"] == lab, "run_id"].to_numpy()) for lab in order]
+
+
+def _matrix(steps: pd.DataFrame, run_ids: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Months and a (month x run) matrix of one metric."""
+    sub = steps[steps["run_id"].isin(run_ids)]
+    wide = sub.pivot(index="month", columns="run_id", values=metric).sort_index()
+    return wide.index.to_numpy(), wide.to_numpy(dtype=float)
+
+
+def _check_metric(metric: str, allowed: dict[str, str]) -> None:
+    if metric not in allowed:
+        raise PlotError(f"unknown metric {metric!r}; metrics: {', '.join(allowed)}")
+
+
+def _bands(ax: Any, months: np.ndarray, values: np.ndarray, color: str, label: str, *, nines: bool = True) -> None:
+    """Median line with a 50% band and (optionally) a 90% band across runs."""
+    q = np.nanquantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
+    if nines:
+        ax.fill_between(months, q[0], q[4], color=color, alpha=0.12, linewidth=0, gid="band90")
+    ax.fill_between(months, q[1], q[3], color=color, alpha=0.28, linewidth=0, gid="band50")
+    ax.plot(months, q[2], color=color, linewidth=2.4, label=label, gid="median")
+
+
+# ---------------------------------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------------------------------
+
+
+@_styled
+def escalation_curves(
+    steps: pd.DataFrame,
+    runs: pd.DataFrame,
+    *,
+    names: Sequence[str] = RUNG_NAMES,
+    thresholds: Sequence[float] | None = None,
+    caption: str = "",
+) -> Figure:
+    """The escalation curve: rung (top) and intensity (bottom) over months, one line per design point.
+
+    Median across seeds with 50% and 90% bands; the ladder's rung names on a secondary axis; Kahn's
+    thresholds (nuclear signalling, direct clash) as labelled reference lines.
+    """
+    thresholds = list(thresholds or parameters.by_name("ladder.thresholds").default)
+    fig = _figure(13, 9.5)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    groups = _groups(runs)
+    colors = palette(len(groups))
+    nines = len(groups) <= 4  # more than four 90% bands overlap into a blur
+    for i, (label, ids) in enumerate(groups):
+        months, rung = _matrix(steps, ids, "escalation_rung")
+        _bands(top, months, rung, colors[i], label, nines=nines)
+        months, y = _matrix(steps, ids, "escalation_intensity")
+        _bands(bottom, months, y, colors[i], label, nines=nines)
+    for rung, text in ((NUCLEAR_SIGNALLING, "nuclear signalling"), (DIRECT_CLASH, "direct clash with a member")):
+        if rung < len(names):
+            top.axhline(rung, color="#333333", linestyle="--", linewidth=1.2, gid=f"threshold{rung}")
+            top.text(
+                0.005,
+                rung + 0.1,
+                f"Kahn: {text} (rung {rung})",
+                transform=top.get_yaxis_transform(),
+                fontsize=11,
+                color="#333333",
+            )
+            bottom.axhline(thresholds[rung - 1], color="#333333", linestyle="--", linewidth=1.0)
+    top.set_ylim(-0.3, len(names) - 0.5)
+    top.set_yticks(range(len(names)))
+    top.set_ylabel("escalation rung")
+    right = top.twinx()
+    right.set_ylim(top.get_ylim())
+    right.set_yticks(range(len(names)))
+    right.set_yticklabels([_short(n) for n in names], fontsize=10)
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    top.set_title("Escalation curves: median across seeds, " + ("50% and 90% bands" if nines else "50% band"))
+    top.legend(loc="lower right", frameon=True, framealpha=0.85)
+    bottom.set_ylabel("intensity y (0-1)")
+    bottom.set_xlabel("month")
+    bottom.set_ylim(0, 1)
+    _caption(fig, caption)
+    return fig
+
+
+def _short(name: str, width: int = 34) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+@_styled
+def threat_spiral(steps: pd.DataFrame, runs: pd.DataFrame, *, smooth: int = 6, caption: str = "") -> Figure:
+    """The feedback cycle as a phase portrait: Russia's threat perception against alliance effort.
+
+    For each design point, the median path across seeds, smoothed by a ``smooth``-month rolling mean
+    (monthly medians of a few seeds zigzag), with arrows for the direction of time, a circle at
+    month 0 and a square at the end.
+    """
+    fig = _figure(10.5, 8.5)
+    ax = fig.subplots()
+    groups = _groups(runs)
+    colors = palette(len(groups))
+    for i, (label, ids) in enumerate(groups):
+        color = colors[i]
+        months, x = _matrix(steps, ids, "alliance_effort")
+        _, y = _matrix(steps, ids, "russia_threat_perception")
+        window = max(1, min(smooth, len(months) // 4))
+        mx = pd.Series(np.median(x, axis=1)).rolling(window, min_periods=1).mean().to_numpy()
+        my = pd.Series(np.median(y, axis=1)).rolling(window, min_periods=1).mean().to_numpy()
+        ax.plot(mx, my, color=color, linewidth=2.2, label=label, gid="path")
+        step = max(1, len(months) // 12)
+        for j in range(0, len(months) - step, step):
+            ax.annotate(
+                "",
+                xy=(mx[j + step], my[j + step]),
+                xytext=(mx[j], my[j]),
+                arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "mutation_scale": 16},
+            )
+        ax.plot(mx[0], my[0], "o", color=color, markersize=9, markeredgecolor="white")
+        ax.plot(mx[-1], my[-1], "s", color=color, markersize=9, markeredgecolor="white")
+    ax.set_xlabel("alliance effort: GDP-weighted mean resolve (0-1)")
+    ax.set_ylabel("Russia's threat perception θ (0-1)")
+    ax.set_title(f"The threat-perception spiral: median path, {smooth}-month mean (○ start, □ end)")
+    ax.legend(loc="best", frameon=True, framealpha=0.85)
+    _caption(fig, caption)
+    return fig
+
+
+@_styled
+def ladder_occupancy(
+    steps: pd.DataFrame, runs: pd.DataFrame, *, names: Sequence[str] = RUNG_NAMES, caption: str = ""
+) -> Figure:
+    """Share of runs on each rung over time (stacked areas), one panel per design point."""
+    groups = _groups(runs, limit=9)
+    n = len(groups)
+    cols = min(3, n)
+    rows = -(-n // cols)
+    fig = _figure(5.2 * cols + 2.5, 4.2 * rows + 0.6)
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)).ravel()
+    # ColorBrewer's YlOrRd varies in lightness, so the order of the rungs survives colour-vision
+    # deficiencies and greyscale: light for calm, dark red for the dangerous rungs.
+    colors = mpl.colormaps["YlOrRd"](np.linspace(0.05, 1.0, len(names)))
+    for ax, (label, ids) in zip(axes, groups, strict=False):
+        months, rung = _matrix(steps, ids, "escalation_rung")
+        shares = np.stack([(rung == k).mean(axis=1) for k in range(len(names))])
+        ax.stackplot(
+            months,
+            shares,
+            colors=colors,
+            labels=[f"{k} {_short(nm, 30)}" for k, nm in enumerate(names)],
+            gid="occupancy",
+        )
+        ax.set_title(label, fontsize=13)
+        ax.set_ylim(0, 1)
+        ax.set_xlim(months[0], months[-1])
+        ax.grid(False)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[::cols][:rows]:
+        ax.set_ylabel("share of runs")
+    for ax in axes[-cols:]:
+        ax.set_xlabel("month")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="outside right center", title="rung", frameon=False, fontsize=10)
+    fig.suptitle("Ladder occupancy: where the runs stand each month")
+    _caption(fig, caption)
+    return fig
+
+
+def phase_values(runs: pd.DataFrame, x: str, y: str, metric: str) -> pd.DataFrame:
+    """The metric per (x, y) grid point as a table (rows y, columns x)."""
+    _check_metric(metric, PHASE_METRICS)
+    ok = runs[runs["status"] == "complete"] if "status" in runs else runs
+    g = ok.groupby([y, x])
+    if metric == "p_rung7":
+        v = g["peak_rung"].apply(lambda s: float((s >= 7).mean()))
+    elif metric == "p_rung6":
+        v = g["peak_rung"].apply(lambda s: float((s >= 6).mean()))
+    elif metric == "ceasefire_share":
+        v = g["ceasefire_month"].apply(lambda s: float(s.notna().mean()))
+    else:
+        v = g[metric].mean().astype(float)
+    return v.unstack(x).sort_index().sort_index(axis=1)
+
+
+def grid_axes(runs: pd.DataFrame, manifest: dict[str, Any]) -> tuple[str, str]:
+    """The two varied parameters of a 2-D grid experiment, or PlotError saying why there are none."""
+    design = manifest["design"]
+    params = design.get("parameters", [])
+    if design["kind"] != "grid" or len(params) != 2:
+        raise PlotError(
+            f"a phase diagram needs a 2-D grid experiment (kind = 'grid' with two parameters); this "
+            f"one is kind = {design['kind']!r} with {len(params)} parameter(s)"
+            + (f": {', '.join(params)}" if params else "")
+        )
+    return params[0], params[1]
+
+
+@_styled
+def phase_diagram(runs: pd.DataFrame, *, x: str, y: str, metric: str = "p_rung7", caption: str = "") -> Figure:
+    """A heatmap of an outcome over a 2-D grid (e.g. aid level x member unity), with contour lines."""
+    table = phase_values(runs, x, y, metric)
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        raise PlotError(f"a phase diagram needs at least 2 values of {x} and of {y}")
+    fig = _figure(10, 8.2)
+    ax = fig.subplots()
+    xs, ys, z = table.columns.to_numpy(float), table.index.to_numpy(float), table.to_numpy(float)
+    cmap = "cividis_r" if metric in ("p_rung7", "p_rung6", "peak_rung") else "cividis"
+    mesh = ax.pcolormesh(xs, ys, z, shading="nearest", cmap=cmap, gid="heatmap")
+    fig.colorbar(mesh, ax=ax, label=PHASE_METRICS[metric])
+    if np.nanmax(z) > np.nanmin(z):
+        from matplotlib import patheffects
+
+        halo = [patheffects.withStroke(linewidth=3.5, foreground="white")]
+        cs = ax.contour(xs, ys, z, levels=5, colors="#222222", linewidths=1.4)
+        cs.set(path_effects=halo)
+        for text in ax.clabel(cs, fontsize=11, fmt="%.2g"):
+            text.set_path_effects(halo)
+    ax.set_xticks(xs if len(xs) <= 11 else xs[:: -(-len(xs) // 11)])
+    ax.set_yticks(ys if len(ys) <= 11 else ys[:: -(-len(ys) // 11)])
+    ax.set_xlabel(_param_label(x))
+    ax.set_ylabel(_param_label(y))
+    ax.set_title(f"Phase diagram: {PHASE_METRICS[metric]}")
+    ax.grid(False)
+    _caption(fig, caption)
+    return fig
+
+
+def _param_label(key: str) -> str:
+    try:
+        p = parameters.by_name(key)
+    except KeyError:
+        return key
+    return f"{key} ({p.unit})" if p.unit not in ("1", "-") else f"{key} (0-1)" if p.high == 1 else key
+
+
+@_styled
+def scenario_comparison(
+    steps: pd.DataFrame,
+    runs: pd.DataFrame,
+    *,
+    metrics: Sequence[str] = ("escalation_rung", "alliance_cohesion", "aid_total", "territory_held"),
+    caption: str = "",
+) -> Figure:
+    """Small multiples of key metrics over months, one line per scenario (median and 50% band)."""
+    for m in metrics:
+        _check_metric(m, STEP_METRICS)
+    n = len(metrics)
+    cols = 2 if n > 1 else 1
+    rows = -(-n // cols)
+    fig = _figure(13, 4.3 * rows + 0.8)
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
+    groups = _groups(runs)
+    colors = palette(len(groups))
+    for ax, metric in zip(axes, metrics, strict=False):
+        for i, (label, ids) in enumerate(groups):
+            months, v = _matrix(steps, ids, metric)
+            _bands(ax, months, v, colors[i], label, nines=False)
+        ax.set_title(STEP_METRICS[metric], fontsize=13)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[-cols:]:
+        ax.set_xlabel("month")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(groups)), frameon=False)
+    fig.suptitle("Scenarios compared: median across seeds and 50% band")
+    _caption(fig, caption)
+    return fig
+
+
+@_styled
+def member_view(
+    members: pd.DataFrame, *, names: dict[str, str] | None = None, caption: str = "", title: str = ""
+) -> Figure:
+    """Left: aid as a share of GDP by member (frontline members marked). Right: resolve over time.
+
+    Aid is the mean over runs and months (month 0 excluded); resolve is the median across runs.
+    """
+    if members.empty:
+        raise PlotError("no member rows to plot")
+    m = members[members["month"] > 0]
+    share = m.groupby("iso3")["aid_share_gdp"].mean().sort_values(ascending=True) * 100
+    frontline = m.groupby("iso3")["frontline"].first()
+    fig = _figure(14, max(6.5, 0.28 * len(share) + 2))
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.3])
+    colors = [OKABE_ITO[1] if frontline[c] else OKABE_ITO[0] for c in share.index]
+    bars = left.barh(range(len(share)), share.to_numpy(), color=colors, gid="aid_share")
+    for bar, code in zip(bars, share.index, strict=True):
+        if frontline[code]:
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
+    left.set_yticks(range(len(share)))
+    left.set_yticklabels([names.get(c, c) if names else c for c in share.index], fontsize=10)
+    left.set_xlabel("aid to Ukraine (% of GDP per year)")
+    left.set_title("Aid as a share of GDP")
+    from matplotlib.patches import Patch
+
+    left.legend(
+        handles=[
+            Patch(facecolor=OKABE_ITO[1], hatch="//", edgecolor="white", label="frontline member"),
+            Patch(facecolor=OKABE_ITO[0], label="other members"),
+        ],
+        loc="lower right",
+        frameon=True,
+    )
+    resolve = m.groupby(["month", "iso3"])["resolve"].median().unstack("iso3")
+    for code in resolve.columns:
+        front = bool(frontline[code])
+        right.plot(
+            resolve.index,
+            resolve[code],
+            color=OKABE_ITO[1] if front else OKABE_ITO[0],
+            linewidth=1.8 if front else 1.0,
+            alpha=0.9 if front else 0.55,
+            linestyle="-" if front else "--",
+            gid="resolve",
+        )
+    right.set_ylim(0, 1)
+    right.set_xlabel("month")
+    right.set_ylabel("resolve r (0-1), median across runs")
+    right.set_title("Resolve over time (solid: frontline)")
+    if title:
+        fig.suptitle(title)
+    _caption(fig, caption)
+    return fig

@@ -1,0 +1,119 @@
+"""One self-contained HTML page for a results folder: figures, summary, settings and provenance.
+
+Figures are embedded as base64 PNG and the styles are inline, so the page opens offline (a teacher
+can mail it or put it on a USB stick). Nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+from simulation.figures import FIGURE_KINDS, PlotData, PlotError, draw
+from simulation.runner.batch import summary_table
+
+__all__ = ["render_report", "write_report"]
+
+TITLES = {
+    "curves": "Escalation curves",
+    "spiral": "The threat-perception spiral",
+    "ladder": "Ladder occupancy",
+    "phase": "Phase diagram",
+    "compare": "Scenarios compared",
+    "members": "Members",
+}
+
+CSS = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto; max-width: 1100px;
+       color: #222; line-height: 1.45; padding: 0 1rem; }
+h1 { font-size: 1.9rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: .92rem; } td, th { padding: .25rem .6rem; border-bottom: 1px solid #eee; }
+th { text-align: left; background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1.2rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: .9rem; } pre { background: #f7f7f7; padding: .8rem; overflow-x: auto;
+font-size: .85rem; } .note { color: #666; font-style: italic; } details { margin: .6rem 0; }
+"""
+
+
+def _png(fig: object) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", dpi=110)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_report(data: PlotData) -> str:
+    """The HTML text of the report."""
+    mf = data.manifest
+    ex = mf["experiment"]
+    esc = html.escape
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(ex['name'])}: escalation "
+        f"results</title><style>{CSS}</style></head><body>"
+    ]
+    parts.append(f"<h1>{esc(ex['name'])}</h1><p>{esc(ex.get('description') or '')}</p>")
+    parts.append(f"<p class='note'>{esc(data.caption)}</p>")
+
+    parts.append("<h2>Summary by design point</h2>")
+    table = summary_table(data.results)
+    parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0, classes="summary"))
+    parts.append(
+        "<p class='note'>peak_rung: mean, with the 5% and 95% quantiles across seeds; P(rung&gt;=k): share "
+        "of runs whose peak rung reached k (6: nuclear signalling, 7: direct clash with a member).</p>"
+    )
+
+    parts.append("<h2>Figures</h2>")
+    for kind in FIGURE_KINDS:
+        try:
+            fig = draw(data, kind)
+        except PlotError as e:
+            parts.append(f"<p class='note'>{esc(TITLES[kind])}: not drawn ({esc(str(e))}).</p>")
+            continue
+        parts.append(
+            f"<figure id='fig-{kind}'><img alt='{esc(TITLES[kind])}' src='data:image/png;base64,"
+            f"{_png(fig)}'><figcaption>{esc(TITLES[kind])}</figcaption></figure>"
+        )
+
+    parts.append("<h2>Settings</h2>")
+    exp_text = data.results.path / "experiment.toml"
+    if exp_text.is_file():
+        parts.append(
+            f"<details open><summary>Experiment file</summary><pre>{esc(exp_text.read_text('utf-8'))}</pre></details>"
+        )
+    for sc in sorted((data.results.path / "scenarios").glob("*.toml")):
+        parts.append(
+            f"<details><summary>Scenario {esc(sc.stem)} (resolved: every parameter)</summary>"
+            f"<pre>{esc(sc.read_text('utf-8'))}</pre></details>"
+        )
+
+    parts.append("<h2>Provenance</h2><table>")
+    rows = [
+        ("experiment file", ex.get("file")),
+        ("SHA-256 of the file", ex.get("sha256")),
+        ("package version", f"escalation-abm {mf['package_version']}"),
+        (
+            "design",
+            f"{mf['design']['kind']}, {len(mf['design']['points'])} point(s) x {mf['replications']} replication(s)",
+        ),
+        ("master seed", f"{mf['seed']} ({mf.get('seed_scheme', '')})"),
+        ("runs", f"{mf['n_runs']} ({mf['run_status'].count('c')} complete, {mf['run_status'].count('e')} failed)"),
+        ("status", mf["status"]),
+        ("started", mf["started"]),
+        ("finished", mf.get("finished")),
+        ("resumed", ", ".join(mf.get("resumed", [])) or "no"),
+    ]
+    parts += [f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in rows]
+    parts.append(
+        "</table><p class='note'>Every run's seed is in manifest.json and runs.parquet; a run replays "
+        "alone with <code>escalation run SCENARIO --seed SEED</code>.</p></body></html>"
+    )
+    return "".join(parts)
+
+
+def write_report(data: PlotData, out: str | Path) -> Path:
+    """Write the report to ``out``; return its path."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(data), "utf-8")
+    return out
