@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	  $$found -m venv $(VENV); \
 	fi; \
 	$(PY) -m pip install --quiet --upgrade pip; \
-	$(PY) -m pip install --quiet -e ".[dev,cluster]"; \
+	$(PY) -m pip install --quiet -e ".[dev,cluster,viz]"; \
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -8,6 +8,7 @@
     escalation summarize DIR
     escalation plot DIR [--kind curves|spiral|ladder|phase|compare|members|all] [--metric M] [--format png|svg|pdf]
     escalation report DIR [--out FILE]
+    escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
 
 Bad input exits with status 2 and one message naming the file, the key and what is allowed.
 """
@@ -108,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write one self-contained HTML page of a results folder")
     report.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
     report.add_argument("--out", type=Path, default=None, help="the HTML file (default: DIR/report.html)")
+    demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
+    demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
+    demo.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    demo.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the room)",
+    )
     return parser
 
 
@@ -290,6 +299,39 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    import os
+    import shutil
+    import subprocess
+
+    try:
+        import solara  # noqa: F401
+    except ImportError:
+        raise ScenarioError(None, "demo", 'the dashboard needs the "viz" extra: pip install -e ".[viz]"') from None
+    load_scenario(args.scenario)  # a bad name stops here, with its message
+    exe = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
+    env = {**os.environ, "ESCALATION_DEMO_SCENARIO": args.scenario}
+    url = f"http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{args.port}"
+    print(f"Escalation dashboard: open {url} (two scenarios side by side: {url}/compare); Ctrl-C stops it.", flush=True)
+    cmd = [
+        exe,
+        "run",
+        "simulation.app",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-open",
+        "--log-level",
+        "warning",
+    ]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 _COMMANDS = {
     "run": _run,
     "scenarios": _scenarios,
@@ -299,6 +341,7 @@ _COMMANDS = {
     "summarize": _summarize,
     "plot": _plot,
     "report": _report,
+    "demo": _demo,
 }
 
 if __name__ == "__main__":

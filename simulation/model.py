@@ -75,6 +75,7 @@ class EscalationModel(mesa.Model):
         self.alliance.assess()
 
         self.spillover_incidents = 0
+        self.struck = ()
         self.ceasefire_month: int | None = None
         self._member_history: list[tuple[np.ndarray, ...]] = []
         self._flows = (0.0, 0.0, 0.0)  # lethal, non-lethal, training aid of the last month, USD bn
@@ -184,6 +185,7 @@ class EscalationModel(mesa.Model):
     def _spillover(self, month: int, draws: np.ndarray) -> None:
         """From the spillover rung up, incidents strike exposed members (MODEL.md section 4)."""
         sp = self.sc.spillover
+        self.struck: tuple[int, ...] = ()
         if self.russia.rung < sp.from_rung:
             return
         m = self.m
@@ -191,6 +193,7 @@ class EscalationModel(mesa.Model):
         hit = np.flatnonzero(draws < p)
         if hit.size == 0:
             return
+        self.struck = tuple(int(i) for i in hit)  # member indices struck this month (the dashboard flashes them)
         shock = self.sc.members.spillover_shock
         threat = m.threat + shock * sp.alliance_share * hit.size  # a new array (see MemberArrays)
         threat[hit] += shock * (1.0 - sp.alliance_share)

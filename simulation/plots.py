@@ -192,12 +192,14 @@ def _check_metric(metric: str, allowed: dict[str, str]) -> None:
         raise PlotError(f"unknown metric {metric!r}; metrics: {', '.join(allowed)}")
 
 
-def _bands(ax: Any, months: np.ndarray, values: np.ndarray, color: str, label: str, *, nines: bool = True) -> None:
+def _bands(
+    ax: Any, months: np.ndarray, values: np.ndarray, color: str, label: str, *, nines: bool = True, alpha: float = 0.28
+) -> None:
     """Median line with a 50% band and (optionally) a 90% band across runs."""
     q = np.nanquantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
     if nines:
         ax.fill_between(months, q[0], q[4], color=color, alpha=0.12, linewidth=0, gid="band90")
-    ax.fill_between(months, q[1], q[3], color=color, alpha=0.28, linewidth=0, gid="band50")
+    ax.fill_between(months, q[1], q[3], color=color, alpha=alpha, linewidth=0, gid="band50")
     ax.plot(months, q[2], color=color, linewidth=2.4, label=label, gid="median")
 
 
@@ -226,11 +228,12 @@ def escalation_curves(
     groups = _groups(runs)
     colors = palette(len(groups))
     nines = len(groups) <= 4  # more than four 90% bands overlap into a blur
+    alpha = 0.28 if nines else 0.1
     for i, (label, ids) in enumerate(groups):
         months, rung = _matrix(steps, ids, "escalation_rung")
-        _bands(top, months, rung, colors[i], label, nines=nines)
+        _bands(top, months, rung, colors[i], label, nines=nines, alpha=alpha)
         months, y = _matrix(steps, ids, "escalation_intensity")
-        _bands(bottom, months, y, colors[i], label, nines=nines)
+        _bands(bottom, months, y, colors[i], label, nines=nines, alpha=alpha)
     for rung, text in ((NUCLEAR_SIGNALLING, "nuclear signalling"), (DIRECT_CLASH, "direct clash with a member")):
         if rung < len(names):
             top.axhline(rung, color="#333333", linestyle="--", linewidth=1.2, gid=f"threshold{rung}")
@@ -253,7 +256,12 @@ def escalation_curves(
     right.grid(False)
     right.spines["right"].set_visible(True)
     top.set_title("Escalation curves: median across seeds, " + ("50% and 90% bands" if nines else "50% band"))
-    top.legend(loc="lower right", frameon=True, framealpha=0.85)
+    if nines:
+        top.legend(loc="lower right", frameon=True, framealpha=0.85)
+    else:
+        fig.legend(
+            *top.get_legend_handles_labels(), loc="outside lower center", ncols=min(5, len(groups)), frameon=False
+        )
     bottom.set_ylabel("intensity y (0-1)")
     bottom.set_xlabel("month")
     bottom.set_ylim(0, 1)
