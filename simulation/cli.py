@@ -9,6 +9,8 @@
     escalation plot DIR [--kind curves|spiral|ladder|phase|compare|members|all] [--metric M] [--format png|svg|pdf]
     escalation report DIR [--out FILE]
     escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
+    escalation sensitivity EXPERIMENT [--method sobol|morris] [--out DIR] [--workers N] [--set key=value ...]
+    escalation discover DIR --outcome "peak_rung >= 7"
 
 Bad input exits with status 2 and one message naming the file, the key and what is allowed.
 """
@@ -20,6 +22,8 @@ import sys
 import textwrap
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from simulation import parameters as params
 from simulation.figures import FIGURE_KINDS, PlotError
@@ -109,6 +113,40 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write one self-contained HTML page of a results folder")
     report.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
     report.add_argument("--out", type=Path, default=None, help="the HTML file (default: DIR/report.html)")
+    sens = sub.add_parser("sensitivity", help="global sensitivity analysis (Sobol' or Morris) of an experiment")
+    sens.add_argument("experiment", help="an experiment file or shipped name (sobol_core, morris_screening)")
+    sens.add_argument(
+        "--method",
+        choices=["sobol", "morris"],
+        default=None,
+        help="sobol: Saltelli's scheme and Sobol' indices; morris: elementary effects (default: the "
+        "file's design kind)",
+    )
+    sens.add_argument("--out", type=Path, default=None, help="results folder (default: results/<experiment name>)")
+    sens.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    sens.add_argument("--dask", default=None, metavar="ADDRESS|local", help="run on Dask, as for batch")
+    sens.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key of the experiment file, e.g. design.samples=32",
+    )
+    sens.add_argument(
+        "--outcomes",
+        nargs="+",
+        default=None,
+        help="outcomes to analyse (default: peak_rung p_rung7 final_territory ceasefire_share)",
+    )
+    sens.add_argument("--force", action="store_true", help="replace the results of another experiment in --out")
+    sens.add_argument("--quiet", action="store_true", help="no progress bar")
+    disc = sub.add_parser("discover", help="PRIM scenario discovery: where in parameter space an outcome is likely")
+    disc.add_argument("dir", type=Path, help="a results folder whose design varied parameters")
+    disc.add_argument("--outcome", required=True, help='a condition on a runs column, e.g. "peak_rung >= 7"')
+    disc.add_argument("--min-coverage", type=float, default=0.5, help="coverage the chosen box keeps (default 0.5)")
+    disc.add_argument("--alpha", type=float, default=0.05, help="share peeled per step (default 0.05)")
+    disc.add_argument("--out", type=Path, default=None, help="folder for the figure and box (default: DIR/discovery)")
     demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
     demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
     demo.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
@@ -332,6 +370,96 @@ def _demo(args: argparse.Namespace) -> int:
         return 0
 
 
+def _sensitivity(args: argparse.Namespace) -> int:
+    from simulation.plots import morris_plot, save, sensitivity_bars
+    from simulation.runner import load_experiment
+    from simulation.runner.store import Store
+    from simulation.sensitivity import OUTCOMES, ranking, run_sensitivity
+
+    outcomes = args.outcomes or list(OUTCOMES)
+    for o in outcomes:
+        if o not in OUTCOMES:
+            raise ScenarioError(None, "--outcomes", f"unknown outcome {o!r}; outcomes: {', '.join(OUTCOMES)}")
+    sets = list(args.sets)
+    if args.method:
+        sets.append(f'design.kind="{"saltelli" if args.method == "sobol" else "morris"}"')
+    exp = load_experiment(args.experiment, sets)
+    if exp.spec.design.kind not in ("saltelli", "morris"):
+        raise ScenarioError(
+            exp.source,
+            "design.kind",
+            f"{exp.spec.design.kind!r}: a sensitivity experiment needs "
+            "'saltelli' or 'morris' (or --method sobol|morris)",
+        )
+    out = args.out or Path("results") / exp.name
+    Store.check_writable(out)
+    print(
+        f"{exp.name}: {len(exp.points)} design points x {exp.replications} replications = {exp.n_runs} runs -> {out}",
+        file=sys.stderr,
+    )
+    res = run_sensitivity(
+        args.experiment,
+        out,
+        method=args.method,
+        outcomes=outcomes,
+        sets=args.sets,
+        workers=args.workers,
+        dask=args.dask,
+        progress=not args.quiet,
+        force=args.force,
+    )
+    figs = res.folder / "figures"
+    figs.mkdir(exist_ok=True)
+    for o in outcomes:
+        col = "ST" if res.method == "sobol" else "mu_star"
+        sub = res.indices[res.indices["outcome"] == o].sort_values(col, ascending=False)
+        print(f"\n{OUTCOMES[o]} ({res.method}):")
+        print(sub.drop(columns="outcome").head(10).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        fig = (sensitivity_bars if res.method == "sobol" else morris_plot)(res.indices, o, label=OUTCOMES[o])
+        save(fig, figs / f"{o}.png")
+        print(f"top 3 by {col}: {', '.join(ranking(res.indices, o, col))}")
+    print(f"\nwrote {res.folder}/indices.parquet, indices.csv, second_order.*, figures/")
+    return 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from simulation.discovery import parse_outcome, prim
+    from simulation.plots import peeling_trajectory, save
+    from simulation.runner import load_results
+
+    results = load_results(args.dir)
+    names = results.manifest["design"].get("parameters", [])
+    if not names:
+        raise ScenarioError(
+            None,
+            "dir",
+            f"{args.dir} comes from a design that varied no parameter "
+            f"(kind {results.manifest['design']['kind']!r}); discovery needs a grid, lhs, sobol, "
+            "saltelli or morris experiment",
+        )
+    runs = results.runs[results.runs["status"] == "complete"]
+    try:
+        col, op, val = parse_outcome(args.outcome, runs.columns)
+    except ValueError as e:
+        raise ScenarioError(None, "--outcome", str(e)) from None
+    from simulation.discovery import _OPS
+
+    y = _OPS[op](runs[col].astype(float).fillna(np.nan).to_numpy(), val)
+    try:
+        res = prim(runs[names].astype(float), y, alpha=args.alpha, min_coverage=args.min_coverage)
+    except ValueError as e:
+        raise ScenarioError(None, "--outcome", str(e)) from None
+    outcome = args.outcome.strip()
+    print(f"{int(y.sum())} of {len(y)} runs ({y.mean():.0%}) have {outcome}.")
+    print("Chosen box: " + res.chosen.rules(outcome, res.ranges))
+    out = args.out or args.dir / "discovery"
+    out.mkdir(parents=True, exist_ok=True)
+    save(peeling_trajectory(res.trajectory, res.chosen_step, outcome=outcome), out / "peeling.png")
+    res.trajectory.to_csv(out / "trajectory.csv", index=False)
+    print(f"wrote {out}/peeling.png and trajectory.csv")
+    return 0
+
+
 _COMMANDS = {
     "run": _run,
     "scenarios": _scenarios,
@@ -342,6 +470,8 @@ _COMMANDS = {
     "plot": _plot,
     "report": _report,
     "demo": _demo,
+    "sensitivity": _sensitivity,
+    "discover": _discover,
 }
 
 if __name__ == "__main__":

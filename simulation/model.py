@@ -122,7 +122,8 @@ class EscalationModel(mesa.Model):
         eff_hawk = u * hawk_bar + (1.0 - u) * m.hawk
         m.fear_mult = u + (1.0 - u) * m.hawk / hawk_bar if hawk_bar > 0 else np.ones_like(m.hawk)
         m.risk_mult = u + (1.0 - u) * m.risk / risk_bar if risk_bar > 0 else np.ones_like(m.risk)
-        m.lethal_share = mp.lethal_base + mp.lethal_hawk * eff_hawk
+        # capped so that lethal + training never exceed all of the aid (the defaults stay below the cap)
+        m.lethal_share = np.minimum(mp.lethal_base + mp.lethal_hawk * eff_hawk, 1.0 - mp.training_share)
         m.threat_mult = 1.0 + mp.exposure_weight * (m.exposure - float(m.w @ m.exposure))
         self.members = self.agents_by_type[AllianceMember]
 

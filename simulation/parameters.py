@@ -338,7 +338,16 @@ PARAMETERS: tuple[Param, ...] = (
         _CHAL,
     ),
     P("lethal_base", "members", 0.3, 0.0, 0.9, "1", "Lethal share of aid for the least hawkish member.", _MIL),
-    P("lethal_hawk", "members", 0.5, 0.0, 0.9, "1", "Extra lethal share for the most hawkish member.", _MIL),
+    P(
+        "lethal_hawk",
+        "members",
+        0.5,
+        0.0,
+        0.9,
+        "1",
+        "Extra lethal share for the most hawkish member (the lethal share is capped at 1 - training_share).",
+        _MIL,
+    ),
     P(
         "training_share",
         "members",

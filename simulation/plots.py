@@ -508,3 +508,96 @@ def member_view(
         fig.suptitle(title)
     _caption(fig, caption)
     return fig
+
+
+@_styled
+def sensitivity_bars(indices: pd.DataFrame, outcome: str, *, label: str = "", caption: str = "") -> Figure:
+    """Sobol' indices of one outcome: total (ST) and first-order (S1) per parameter, with 95% intervals."""
+    sub = indices[indices["outcome"] == outcome].sort_values("ST")
+    fig = _figure(10, max(4.5, 0.45 * len(sub) + 1.8))
+    ax = fig.subplots()
+    pos = np.arange(len(sub))
+    ax.barh(
+        pos + 0.2,
+        sub["ST"],
+        height=0.4,
+        xerr=sub["ST_conf"],
+        color=OKABE_ITO[1],
+        label="total (ST)",
+        gid="ST",
+        capsize=3,
+    )
+    ax.barh(
+        pos - 0.2,
+        sub["S1"],
+        height=0.4,
+        xerr=sub["S1_conf"],
+        color=OKABE_ITO[0],
+        label="first order (S1)",
+        gid="S1",
+        capsize=3,
+    )
+    ax.set_yticks(pos)
+    ax.set_yticklabels(sub["parameter"])
+    ax.axvline(0, color="#333", linewidth=0.8)
+    ax.set_xlabel("Sobol' index (share of output variance), 95% interval")
+    ax.set_title(f"What drives {label or outcome}?")
+    ax.legend(loc="lower right")
+    _caption(fig, caption)
+    return fig
+
+
+@_styled
+def morris_plot(
+    indices: pd.DataFrame, outcome: str, *, label: str = "", caption: str = "", annotate: int = 12
+) -> Figure:
+    """Morris screening of one outcome: mu* (overall influence) against sigma (interactions, non-linearity)."""
+    sub = indices[indices["outcome"] == outcome]
+    fig = _figure(10, 8)
+    ax = fig.subplots()
+    ax.scatter(sub["mu_star"], sub["sigma"], s=40, color=OKABE_ITO[0], gid="morris")
+    ax.errorbar(sub["mu_star"], sub["sigma"], xerr=sub["mu_star_conf"], fmt="none", ecolor="#999", elinewidth=1)
+    for _, row in sub.sort_values("mu_star", ascending=False).head(annotate).iterrows():
+        ax.annotate(
+            row["parameter"], (row["mu_star"], row["sigma"]), xytext=(4, 3), textcoords="offset points", fontsize=10
+        )
+    top = float(max(sub["mu_star"].max(), sub["sigma"].max(), 1e-12))
+    ax.plot([0, top], [0, top], color="#999", linestyle=":", linewidth=1)
+    ax.set_xlabel("μ*: mean absolute elementary effect")
+    ax.set_ylabel("σ: spread of elementary effects")
+    ax.set_title(f"Morris screening of {label or outcome}")
+    _caption(fig, caption)
+    return fig
+
+
+@_styled
+def peeling_trajectory(trajectory: pd.DataFrame, chosen_step: int, *, outcome: str = "", caption: str = "") -> Figure:
+    """PRIM's coverage/density trade-off along the peeling, coloured by the number of restricted parameters."""
+    fig = _figure(9, 7)
+    ax = fig.subplots()
+    pts = ax.scatter(
+        trajectory["coverage"],
+        trajectory["density"],
+        c=trajectory["n_restricted"],
+        cmap="viridis",
+        s=30,
+        gid="trajectory",
+    )
+    fig.colorbar(pts, ax=ax, label="restricted parameters")
+    row = trajectory.iloc[chosen_step]
+    ax.scatter(
+        [row["coverage"]],
+        [row["density"]],
+        s=250,
+        facecolors="none",
+        edgecolors=OKABE_ITO[1],
+        linewidths=2.5,
+        gid="chosen",
+    )
+    ax.set_xlabel("coverage: share of the outcome's runs inside the box")
+    ax.set_ylabel("density: share of the box's runs with the outcome")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"PRIM peeling trajectory{': ' + outcome if outcome else ''} (○ chosen box, before pasting)")
+    _caption(fig, caption)
+    return fig

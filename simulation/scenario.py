@@ -474,13 +474,6 @@ def _check_cross_fields(
             "spillover.from_rung",
             f"{values.spillover.from_rung} is past the top rung {len(t)}",
         )
-    m = values.members
-    if m.lethal_base + m.lethal_hawk + m.training_share > 1:
-        fail(
-            ("members", "lethal_hawk"),
-            "members.lethal_hawk",
-            "lethal_base + lethal_hawk + training_share must be at most 1 (they are shares of aid)",
-        )
     present = {x.iso3 for x in members}
     for i, ev in enumerate(values.events):
         loc = ("events", i, "month")

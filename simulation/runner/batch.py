@@ -97,7 +97,9 @@ def _manifest(exp: Experiment, chunk_size: int) -> dict[str, Any]:
         "replications": exp.replications,
         "steps": exp.steps,
         "seed": exp.seed,
-        "seed_scheme": "SeedSequence(seed).spawn(2)[1].spawn(n_runs); run seed = child.generate_state(1, uint64) >> 1",
+        "seed_scheme": "SeedSequence(seed).spawn(2)[1].spawn(n_runs, or replications with common random numbers); "
+        "run seed = child.generate_state(1, uint64) >> 1",
+        "common_random_numbers": exp.common_seeds,
         "seeds": [int(s) for s in exp.run_seeds()],
         "chunk_size": chunk_size,
         "n_runs": exp.n_runs,

@@ -68,16 +68,24 @@ class ExperimentSection(BaseModel):
     steps: int | None = Field(None, ge=1, le=100_000)
     seed: int = Field(20261126, ge=0)
     chunk_size: int = Field(0, ge=0, le=100_000, description="runs per chunk; 0: chosen from the batch size")
+    common_random_numbers: bool | None = Field(
+        None,
+        description="replicate k of every design point uses the same seed (default: on for saltelli and "
+        "morris designs, whose estimators compare points, off otherwise)",
+    )
 
 
 class DesignSection(BaseModel):
     """The ``[design]`` table."""
 
     model_config = _STRICT
-    kind: Literal["grid", "lhs", "sobol", "scenarios"] = "grid"
+    kind: Literal["grid", "lhs", "sobol", "scenarios", "saltelli", "morris"] = "grid"
     samples: int = Field(16, ge=1, le=10_000_000)
     scenarios: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
+    all_parameters: bool = Field(False, description="every declared numeric parameter over its declared range")
+    second_order: bool = Field(True, description="saltelli: sample for second-order indices too")
+    levels: int = Field(4, ge=2, le=100, description="morris: number of grid levels")
 
 
 class ExperimentFile(BaseModel):
@@ -120,6 +128,7 @@ class Experiment:
     seed: int
     parameter_names: tuple[str, ...]
     base: Scenario | None = None
+    common_seeds: bool = False
 
     def scenarios(self) -> dict[str, Scenario]:
         """The resolved scenarios worth keeping with the results: the base, or each listed scenario."""
@@ -133,11 +142,20 @@ class Experiment:
         return len(self.points) * self.replications
 
     def run_seeds(self) -> np.ndarray:
-        """The integer seed of every run (run_id order), from the experiment's SeedSequence."""
+        """The integer seed of every run (run_id order), from the experiment's SeedSequence.
+
+        With common random numbers, replicate k of every point gets the k-th seed.
+        """
         _, runs = np.random.SeedSequence(self.seed).spawn(2)
-        return np.array(
-            [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in runs.spawn(self.n_runs)], dtype=np.int64
+        n = self.replications if self.common_seeds else self.n_runs
+        seeds = np.array(
+            [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in runs.spawn(n)], dtype=np.int64
         )
+        return np.tile(seeds, len(self.points)) if self.common_seeds else seeds
+
+    def matrix(self) -> np.ndarray:
+        """The design as a (points x parameters) array, in design and parameter order."""
+        return np.array([[p.values[k] for k in self.parameter_names] for p in self.points], dtype=float)
 
     def runs(self) -> list[tuple[int, DesignPoint, int, int]]:
         """Every run as (run_id, point, replicate, seed), points in design order, replicates within."""
@@ -154,6 +172,7 @@ class Experiment:
             "replications": self.replications,
             "steps": self.steps,
             "seed": self.seed,
+            "common_seeds": self.common_seeds,
         }
         return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -259,6 +278,17 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
                 raise _fail(path, loc, str(e.detail), overridden) from None
             raise
 
+    if design.all_parameters:
+        if design.parameters:
+            raise _fail(
+                path,
+                ("design", "all_parameters"),
+                "give either all_parameters = true or [design.parameters], not both",
+                overridden,
+            )
+        design = design.model_copy(
+            update={"parameters": {p.key: {} for p in params.PARAMETERS if p.numeric and p.key != "steps"}}
+        )
     names = tuple(design.parameters)
     if design.kind == "scenarios":
         if not design.scenarios:
@@ -299,6 +329,9 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
         seed=ex.seed,
         parameter_names=names,
         base=base,
+        common_seeds=ex.common_random_numbers
+        if ex.common_random_numbers is not None
+        else design.kind in ("saltelli", "morris"),
     )
 
 
@@ -374,6 +407,8 @@ def _sample(
     design_ss, _ = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(design_ss)
     d = len(decls)
+    if design.kind in ("saltelli", "morris"):
+        return _salib_sample(design, decls, bounds, rng, path, overridden)
     if design.kind == "lhs":
         unit = qmc.LatinHypercube(d=d, rng=rng).random(design.samples)
     else:
@@ -393,6 +428,43 @@ def _sample(
     highs = np.array([b[1] for b in bounds])
     scaled = qmc.scale(unit, lows, highs) if d else unit
     return [{p.key: _typed(p, float(v)) for p, v in zip(decls, row, strict=True)} for row in scaled]
+
+
+def salib_problem(names: list[str] | tuple[str, ...], bounds: list[tuple[float, float]]) -> dict[str, Any]:
+    """The SALib problem dict for these parameters and bounds."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[lo, hi] for lo, hi in bounds]}
+
+
+def _salib_sample(
+    design: DesignSection,
+    decls: list[params.Param],
+    bounds: list[tuple[float, float, Any]],
+    rng: np.random.Generator,
+    path: Path,
+    overridden: set[str],
+) -> list[dict[str, Any]]:
+    """Saltelli's scheme (for Sobol' indices) or Morris trajectories, from SALib, seeded by the design stream."""
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    problem = salib_problem([p.key for p in decls], [(b[0], b[1]) for b in bounds])
+    seed = int(rng.integers(2**31 - 1))
+    if design.kind == "saltelli":
+        m = int(np.log2(design.samples))
+        if 2**m != design.samples:
+            raise _fail(
+                path,
+                ("design", "samples"),
+                f"{design.samples} is not allowed: Saltelli's scheme needs a "
+                f"power of two base samples (e.g. {2**m} or {2 ** (m + 1)})",
+                overridden,
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x = sobol_sample.sample(problem, design.samples, calc_second_order=design.second_order, seed=seed)
+    else:
+        x = morris_sample.sample(problem, design.samples, num_levels=design.levels, seed=seed)
+    return [{p.key: _typed(p, float(v)) for p, v in zip(decls, row, strict=True)} for row in x]
 
 
 def experiment_toml_text(path: Path | None) -> str:

@@ -1,0 +1,195 @@
+"""Global sensitivity analysis with SALib: which assumptions the escalation outcomes depend on.
+
+``escalation sensitivity EXPERIMENT [--method sobol|morris]`` builds Saltelli's scheme (Sobol'
+indices) or Morris trajectories over the experiment's parameter bounds, runs it through the batch
+runner (parallel, resumable, stored like any batch, with common random numbers so that every design
+point sees the same seeds), averages each outcome over the replicates of a point, and analyses it:
+first-order and total indices with confidence intervals (and second-order for Sobol'), or Morris's
+mu* and sigma. The analysis is :func:`analyze`, the same function the tests feed SALib's Ishigami
+function, so the wiring is proven apart from the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.runner.experiment import Experiment, load_experiment, salib_problem
+from simulation.runner.store import Results
+
+__all__ = ["OUTCOMES", "SensitivityResult", "analyze", "outcomes_by_point", "run_sensitivity"]
+
+#: Outcomes per design point (over its replicates), from runs.parquet.
+OUTCOMES: dict[str, str] = {
+    "peak_rung": "mean peak rung",
+    "p_rung7": "P(peak rung ≥ 7)",
+    "final_territory": "mean final territory held",
+    "ceasefire_share": "share of runs reaching a ceasefire",
+}
+
+
+def outcomes_by_point(runs: pd.DataFrame, outcomes: list[str] | tuple[str, ...] = tuple(OUTCOMES)) -> pd.DataFrame:
+    """One row per design point (index point_id, sorted), one column per outcome."""
+    unknown = [o for o in outcomes if o not in OUTCOMES]
+    if unknown:
+        raise ValueError(f"unknown outcome {unknown[0]!r}; outcomes: {', '.join(OUTCOMES)}")
+    ok = runs[runs["status"] == "complete"]
+    g = ok.groupby("point_id", sort=True)
+    table = pd.DataFrame(
+        {
+            "peak_rung": g["peak_rung"].mean().astype(float),
+            "p_rung7": g["peak_rung"].apply(lambda s: float((s >= 7).mean())),
+            "final_territory": g["final_territory"].mean().astype(float),
+            "ceasefire_share": g["ceasefire_month"].apply(lambda s: float(s.notna().mean())),
+        }
+    )
+    return table[list(outcomes)]
+
+
+def analyze(
+    problem: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    method: str,
+    second_order: bool = True,
+    levels: int = 4,
+    seed: int = 0,
+    resamples: int = 200,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sensitivity indices of one output ``y`` (rows of the design ``x``), as tidy tables.
+
+    Returns:
+        (indices, second): ``indices`` has one row per parameter: S1, S1_conf, ST, ST_conf (Sobol') or
+        mu, mu_star, mu_star_conf, sigma (Morris); ``second`` has one row per parameter pair (S2,
+        S2_conf) for Sobol' with second order, else is empty.
+    """
+    names = problem["names"]
+    if method == "sobol":
+        from SALib.analyze import sobol
+
+        r = sobol.analyze(problem, y, calc_second_order=second_order, num_resamples=resamples, seed=seed)
+        indices = pd.DataFrame(
+            {"parameter": names, "S1": r["S1"], "S1_conf": r["S1_conf"], "ST": r["ST"], "ST_conf": r["ST_conf"]}
+        )
+        pairs = []
+        if second_order:
+            for i in range(len(names)):
+                for j in range(i + 1, len(names)):
+                    pairs.append(
+                        {
+                            "parameter_1": names[i],
+                            "parameter_2": names[j],
+                            "S2": r["S2"][i, j],
+                            "S2_conf": r["S2_conf"][i, j],
+                        }
+                    )
+        return indices, pd.DataFrame(pairs, columns=["parameter_1", "parameter_2", "S2", "S2_conf"])
+    if method == "morris":
+        from SALib.analyze import morris
+
+        r = morris.analyze(problem, x, y, num_resamples=resamples, num_levels=levels, seed=seed)
+        indices = pd.DataFrame(
+            {
+                "parameter": names,
+                "mu": r["mu"],
+                "mu_star": r["mu_star"],
+                "mu_star_conf": r["mu_star_conf"],
+                "sigma": r["sigma"],
+            }
+        )
+        return indices, pd.DataFrame(columns=["parameter_1", "parameter_2", "S2", "S2_conf"])
+    raise ValueError(f"unknown method {method!r}; methods: sobol, morris")
+
+
+@dataclass
+class SensitivityResult:
+    """Indices per outcome, where they were written, and the batch they came from."""
+
+    method: str
+    indices: pd.DataFrame  # outcome, parameter, and the method's columns
+    second: pd.DataFrame
+    results: Results
+    folder: Path
+
+
+def _problem(exp: Experiment) -> dict[str, Any]:
+    x = exp.matrix()
+    bounds = []
+    for j, name in enumerate(exp.parameter_names):
+        spec = exp.spec.design.parameters.get(name, {}) if isinstance(exp.spec.design.parameters, dict) else {}
+        from simulation import parameters
+
+        p = parameters.by_name(name)
+        lo = spec.get("low", p.low) if isinstance(spec, dict) else p.low
+        hi = spec.get("high", p.high) if isinstance(spec, dict) else p.high
+        bounds.append((float(min(lo, x[:, j].min())), float(max(hi, x[:, j].max()))))
+    return salib_problem(exp.parameter_names, bounds)
+
+
+def run_sensitivity(
+    experiment: str | Path,
+    out: str | Path,
+    *,
+    method: str | None = None,
+    outcomes: list[str] | tuple[str, ...] = tuple(OUTCOMES),
+    sets: list[str] | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: bool = True,
+    force: bool = False,
+) -> SensitivityResult:
+    """Design, run (resumably) and analyse a sensitivity experiment; write indices and figures into ``out``."""
+    from simulation.runner import run_experiment
+
+    sets = list(sets or [])
+    if method is not None:
+        sets.append(f'design.kind="{"saltelli" if method == "sobol" else "morris"}"')
+    exp = load_experiment(experiment, sets)
+    kind = exp.spec.design.kind
+    if kind not in ("saltelli", "morris"):
+        raise ValueError(
+            f"a sensitivity experiment needs design kind 'saltelli' (Sobol' indices) or 'morris'; this "
+            f"one is {kind!r} (use --method sobol or --method morris)"
+        )
+    method = "sobol" if kind == "saltelli" else "morris"
+    results = run_experiment(exp, out, workers=workers, dask=dask, progress=progress, force=force)
+    table = outcomes_by_point(results.runs, outcomes)
+    problem = _problem(exp)
+    x = exp.matrix()
+    if len(table) != len(x):
+        raise ValueError(
+            f"{len(x) - len(table)} design points have no complete run; their errors are in "
+            "runs.parquet, and Sobol'/Morris estimators need every point"
+        )
+    all_idx, all_s2 = [], []
+    for outcome in outcomes:
+        idx, s2 = analyze(
+            problem,
+            x,
+            table[outcome].to_numpy(),
+            method=method,
+            second_order=exp.spec.design.second_order,
+            levels=exp.spec.design.levels,
+            seed=exp.seed,
+        )
+        all_idx.append(idx.assign(outcome=outcome))
+        all_s2.append(s2.assign(outcome=outcome))
+    indices = pd.concat(all_idx, ignore_index=True)
+    second = pd.concat(all_s2, ignore_index=True)
+    folder = Path(out) / "sensitivity"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in (("indices", indices), ("second_order", second)):
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+        df.to_csv(folder / f"{name}.csv", index=False)
+    return SensitivityResult(method=method, indices=indices, second=second, results=results, folder=folder)
+
+
+def ranking(indices: pd.DataFrame, outcome: str, column: str = "ST", top: int = 3) -> list[str]:
+    """The ``top`` parameters of an outcome by an index column, largest first."""
+    sub = indices[indices["outcome"] == outcome].sort_values(column, ascending=False)
+    return sub["parameter"].head(top).tolist()
