@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from simulation.runner import load_experiment, run_experiment
-from simulation.sensitivity import OUTCOMES, _problem, analyze, outcomes_by_point
+from simulation.sensitivity import OUTCOMES, analyze, outcomes_by_point, problem_of
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     wall = time.perf_counter() - t0
     print(f"sobol_core at N={a.samples}: {exp.n_runs} runs in {wall:.0f} s ({exp.n_runs / wall:.0f} runs/s)")
     table = outcomes_by_point(results.runs)
-    x, problem = exp.matrix(), _problem(exp)
+    x, problem = exp.matrix(), problem_of(exp)
     block = 2 * len(exp.parameter_names) + 2
     sizes = [n for n in (8, 16, 32, 64, 128, 256, 512, 1024) if n <= a.samples]
     for outcome in OUTCOMES:

@@ -23,8 +23,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from simulation import parameters as params
 from simulation.figures import FIGURE_KINDS, PlotError
 from simulation.scenario import ScenarioError, load_scenario, parse_assignment, shipped_scenarios, to_toml
@@ -398,15 +396,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     res = run_sensitivity(
-        args.experiment,
-        out,
-        method=args.method,
-        outcomes=outcomes,
-        sets=args.sets,
-        workers=args.workers,
-        dask=args.dask,
-        progress=not args.quiet,
-        force=args.force,
+        exp, out, outcomes=outcomes, workers=args.workers, dask=args.dask, progress=not args.quiet, force=args.force
     )
     figs = res.folder / "figures"
     figs.mkdir(exist_ok=True)
@@ -423,7 +413,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
-    from simulation.discovery import parse_outcome, prim
+    from simulation.discovery import outcome_mask, prim
     from simulation.plots import peeling_trajectory, save
     from simulation.runner import load_results
 
@@ -439,12 +429,9 @@ def _discover(args: argparse.Namespace) -> int:
         )
     runs = results.runs[results.runs["status"] == "complete"]
     try:
-        col, op, val = parse_outcome(args.outcome, runs.columns)
+        y = outcome_mask(runs, args.outcome)
     except ValueError as e:
         raise ScenarioError(None, "--outcome", str(e)) from None
-    from simulation.discovery import _OPS
-
-    y = _OPS[op](runs[col].astype(float).fillna(np.nan).to_numpy(), val)
     try:
         res = prim(runs[names].astype(float), y, alpha=args.alpha, min_coverage=args.min_coverage)
     except ValueError as e:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Box", "PrimResult", "parse_outcome", "prim"]
+__all__ = ["Box", "PrimResult", "outcome_mask", "parse_outcome", "prim"]
 
 _OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less, "==": np.equal}
 
@@ -36,6 +36,13 @@ def parse_outcome(expr: str, columns: list[str] | pd.Index) -> tuple[str, str, f
     if col not in columns:
         raise ValueError(f"unknown outcome column {col!r}; columns: {', '.join(map(str, columns))}")
     return col, op, val
+
+
+def outcome_mask(runs: pd.DataFrame, expr: str) -> np.ndarray:
+    """Which runs satisfy ``expr`` (``"peak_rung >= 7"``); a missing value never does."""
+    col, op, val = parse_outcome(expr, runs.columns)
+    values = pd.to_numeric(runs[col], errors="coerce").astype(float).to_numpy()
+    return _OPS[op](values, val) & ~np.isnan(values)
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pandas as pd
 from simulation.runner.experiment import Experiment, load_experiment, salib_problem
 from simulation.runner.store import Results
 
-__all__ = ["OUTCOMES", "SensitivityResult", "analyze", "outcomes_by_point", "run_sensitivity"]
+__all__ = ["OUTCOMES", "SensitivityResult", "analyze", "outcomes_by_point", "problem_of", "ranking", "run_sensitivity"]
 
 #: Outcomes per design point (over its replicates), from runs.parquet.
 OUTCOMES: dict[str, str] = {
@@ -117,22 +117,13 @@ class SensitivityResult:
     folder: Path
 
 
-def _problem(exp: Experiment) -> dict[str, Any]:
-    x = exp.matrix()
-    bounds = []
-    for j, name in enumerate(exp.parameter_names):
-        spec = exp.spec.design.parameters.get(name, {}) if isinstance(exp.spec.design.parameters, dict) else {}
-        from simulation import parameters
-
-        p = parameters.by_name(name)
-        lo = spec.get("low", p.low) if isinstance(spec, dict) else p.low
-        hi = spec.get("high", p.high) if isinstance(spec, dict) else p.high
-        bounds.append((float(min(lo, x[:, j].min())), float(max(hi, x[:, j].max()))))
-    return salib_problem(exp.parameter_names, bounds)
+def problem_of(exp: Experiment) -> dict[str, Any]:
+    """The SALib problem of an experiment: its parameters and the bounds its design was sampled in."""
+    return salib_problem(exp.parameter_names, list(exp.bounds))
 
 
 def run_sensitivity(
-    experiment: str | Path,
+    experiment: Experiment | str | Path,
     out: str | Path,
     *,
     method: str | None = None,
@@ -146,10 +137,13 @@ def run_sensitivity(
     """Design, run (resumably) and analyse a sensitivity experiment; write indices and figures into ``out``."""
     from simulation.runner import run_experiment
 
-    sets = list(sets or [])
-    if method is not None:
-        sets.append(f'design.kind="{"saltelli" if method == "sobol" else "morris"}"')
-    exp = load_experiment(experiment, sets)
+    if isinstance(experiment, Experiment):
+        exp = experiment
+    else:
+        sets = list(sets or [])
+        if method is not None:
+            sets.append(f'design.kind="{"saltelli" if method == "sobol" else "morris"}"')
+        exp = load_experiment(experiment, sets)
     kind = exp.spec.design.kind
     if kind not in ("saltelli", "morris"):
         raise ValueError(
@@ -159,7 +153,7 @@ def run_sensitivity(
     method = "sobol" if kind == "saltelli" else "morris"
     results = run_experiment(exp, out, workers=workers, dask=dask, progress=progress, force=force)
     table = outcomes_by_point(results.runs, outcomes)
-    problem = _problem(exp)
+    problem = problem_of(exp)
     x = exp.matrix()
     if len(table) != len(x):
         raise ValueError(

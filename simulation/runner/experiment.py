@@ -129,6 +129,7 @@ class Experiment:
     parameter_names: tuple[str, ...]
     base: Scenario | None = None
     common_seeds: bool = False
+    bounds: tuple[tuple[float, float], ...] = ()  # sampling bounds of lhs, sobol, saltelli and morris designs
 
     def scenarios(self) -> dict[str, Scenario]:
         """The resolved scenarios worth keeping with the results: the base, or each listed scenario."""
@@ -309,6 +310,7 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
             DesignPoint(i, scenario(ref, {}, ("design", "scenarios")), {}) for i, ref in enumerate(design.scenarios)
         ]
         base = None
+        bounds = ()
     else:
         if not design.parameters:
             raise _fail(
@@ -316,6 +318,13 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
             )
         decls = [_declared(k, path, ("design", "parameters", k), overridden) for k in names]
         rows = _sample(design, decls, ex.seed, path, overridden)
+        if design.kind != "grid":
+            bounds = tuple(
+                _bounds(p, design.parameters[p.key], path, ("design", "parameters", p.key), overridden, need_n=False)[
+                    :2
+                ]
+                for p in decls
+            )
         base = scenario(ex.scenario, {}, ("experiment", "scenario"))
         points = [DesignPoint(i, base.with_overrides(row), row) for i, row in enumerate(rows)]
     return Experiment(
@@ -329,6 +338,7 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
         seed=ex.seed,
         parameter_names=names,
         base=base,
+        bounds=bounds if design.kind not in ("grid", "scenarios") else (),
         common_seeds=ex.common_random_numbers
         if ex.common_random_numbers is not None
         else design.kind in ("saltelli", "morris"),
