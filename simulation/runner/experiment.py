@@ -422,15 +422,7 @@ def _sample(
     if design.kind == "lhs":
         unit = qmc.LatinHypercube(d=d, rng=rng).random(design.samples)
     else:
-        m = int(np.log2(design.samples))
-        if 2**m != design.samples:
-            raise _fail(
-                path,
-                ("design", "samples"),
-                f"{design.samples} is not allowed: a Sobol' design needs a "
-                f"power of two (e.g. {2**m} or {2 ** (m + 1)}) to keep its balance",
-                overridden,
-            )
+        m = _power_of_two(design.samples, "a Sobol' design needs a power of two to keep its balance", path, overridden)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             unit = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(m)
@@ -438,6 +430,16 @@ def _sample(
     highs = np.array([b[1] for b in bounds])
     scaled = qmc.scale(unit, lows, highs) if d else unit
     return [{p.key: _typed(p, float(v)) for p, v in zip(decls, row, strict=True)} for row in scaled]
+
+
+def _power_of_two(samples: int, why: str, path: Path, overridden: set[str]) -> int:
+    """log2(samples), or the error saying which powers of two are near."""
+    m = int(np.log2(samples))
+    if 2**m != samples:
+        raise _fail(
+            path, ("design", "samples"), f"{samples} is not allowed: {why} (e.g. {2**m} or {2 ** (m + 1)})", overridden
+        )
+    return m
 
 
 def salib_problem(names: list[str] | tuple[str, ...], bounds: list[tuple[float, float]]) -> dict[str, Any]:
@@ -460,15 +462,7 @@ def _salib_sample(
     problem = salib_problem([p.key for p in decls], [(b[0], b[1]) for b in bounds])
     seed = int(rng.integers(2**31 - 1))
     if design.kind == "saltelli":
-        m = int(np.log2(design.samples))
-        if 2**m != design.samples:
-            raise _fail(
-                path,
-                ("design", "samples"),
-                f"{design.samples} is not allowed: Saltelli's scheme needs a "
-                f"power of two base samples (e.g. {2**m} or {2 ** (m + 1)})",
-                overridden,
-            )
+        _power_of_two(design.samples, "Saltelli's scheme needs a power of two base samples", path, overridden)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             x = sobol_sample.sample(problem, design.samples, calc_second_order=design.second_order, seed=seed)
