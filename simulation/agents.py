@@ -170,10 +170,11 @@ class Alliance(mesa.Agent):
         m = model.m
         mean_r = float(m.w @ m.resolve)
         spread = math.sqrt(max(0.0, float(m.w @ (m.resolve - mean_r) ** 2)))
-        self.effort = mean_r
+        # GDP weights sum to 1 only up to rounding: keep the unit-interval aggregates in [0, 1]
+        self.effort = clip01(mean_r, model.bounded)
         self.cohesion = clip01(1.0 - model.sc.alliance.cohesion_dispersion * spread)
         self.credibility = self.cohesion**2 * (1.0 - model.ambiguity / 2.0)
-        self.posture = float(m.w @ m.posture)
+        self.posture = clip01(float(m.w @ m.posture))
         self.deterrence = self.credibility * self.posture
 
     def release_packages(self, month: int) -> float:

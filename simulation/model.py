@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from simulation import roster as rs
-from simulation.agents import Alliance, AllianceMember, MemberArrays, Russia, Ukraine
+from simulation.agents import Alliance, AllianceMember, MemberArrays, Russia, Ukraine, clip01
 from simulation.ladder import Ladder
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
 from simulation.scenario import Scenario, load_scenario
@@ -143,9 +143,8 @@ class EscalationModel(mesa.Model):
         # cohesion, credibility and deterrence are this month (2); perception changes no input of them.
         self.alliance.assess()
         # 1. perception (last month's flows, as shares of the alliance's capacity)
-        cap = self._capacity
         AllianceMember.perceive(self)
-        ru.perceive(tuple(f / cap for f in self._flows), self.misperception * float(z[0]))
+        ru.perceive(self._flow_shares(), self.misperception * float(z[0]))
 
         # 2. packages of advanced systems
         # 3. members decide (synchronously, from start-of-month aggregates)
@@ -154,7 +153,7 @@ class EscalationModel(mesa.Model):
 
         # 4. Ukraine (this month's flows, USD bn, are kept for the metrics and next month's perception)
         self._flows = (float(m.aid_lethal.sum()), float(m.aid_nonlethal.sum()), float(m.aid_training.sum()))
-        ru.losses = self.ukraine.fight(*(f / cap for f in self._flows), force=ru.force, ceasefire=ru.ceasefire)
+        ru.losses = self.ukraine.fight(*self._flow_shares(), force=ru.force, ceasefire=ru.ceasefire)
 
         # 5. Russia, the ladder, spillover and diplomacy
         before = ru.decide(float(z[1]), float(u[0]))
@@ -168,6 +167,14 @@ class EscalationModel(mesa.Model):
         self._update_metrics(month)
         if month >= self.horizon:
             self.running = False
+
+    def _flow_shares(self) -> tuple[float, float, float]:
+        """Last flows (lethal, non-lethal, training) as shares of the alliance's monthly aid capacity.
+
+        An alliance with no aid capacity (members.capacity_share = 0) gives nothing: all shares are 0.
+        """
+        cap = self._capacity
+        return tuple(f / cap for f in self._flows) if cap > 0 else (0.0, 0.0, 0.0)
 
     def _narrate_rung(self, month: int, before: int) -> None:
         ru = self.russia
@@ -299,8 +306,8 @@ class EscalationModel(mesa.Model):
         self.escalation_rung = ru.rung
         self.escalation_intensity = float(ru.intensity)
         self.russia_threat_perception = float(ru.threat)
-        self.alliance_effort = float(m.w @ m.resolve)
-        self.alliance_threat_perception = float(m.w @ m.threat)
+        self.alliance_effort = clip01(float(m.w @ m.resolve), self.bounded)
+        self.alliance_threat_perception = clip01(float(m.w @ m.threat), self.bounded)
         self.alliance_cohesion = al.cohesion
         self.deterrence_credibility = al.credibility
         self.deterrence_signal = al.deterrence
