@@ -1,10 +1,19 @@
 """Shared fixtures: every test writes only to its own temporary folder."""
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from simulation.scenario import shipped_scenarios
+
+# Tests write only to temporary folders: no Hypothesis example database, and its other caches
+# (constants it collects from the source) go to a temporary folder instead of ./.hypothesis.
+settings.register_profile("escalation", database=None)
+settings.load_profile("escalation")
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="escalation-hypothesis-"))
 
 SCENARIO_FILES = sorted(Path(__file__).resolve().parent.parent.joinpath("scenarios").glob("*.toml"))
 
