@@ -61,8 +61,8 @@ class ClassroomModel(EscalationModel):
     """
 
     def __init__(self, preset: str = DEFAULT_SCENARIO, rng: Any = SEED, scenario: Any = None, **levers: Any):
-        """Build the model of a shipped scenario with the dashboard's levers and seed."""
-        super().__init__(preset, rng=rng, **levers)
+        """Build the model of a shipped scenario with the dashboard's levers and seed (text from the seed box)."""
+        super().__init__(preset, rng=_seed(rng), **levers)
         self.instance = next(_INSTANCES)  # figures are cached per (instance, month)
 
 
@@ -100,19 +100,14 @@ def model_params(scenario: str = DEFAULT_SCENARIO) -> dict[str, Any]:
     return out
 
 
-def _seed(value: Any) -> int:
+def _seed(value: Any) -> Any:
+    """The seed box holds text: parse it (falling back to SEED); any other seed passes through."""
+    if not isinstance(value, str):
+        return value
     try:
-        return int(str(value).strip())
+        return int(value.strip())
     except ValueError:
         return SEED
-
-
-class _SeededModel(ClassroomModel):
-    """The model SolaraViz re-creates on Reset: the seed box holds text, the model wants an integer."""
-
-    def __init__(self, preset: str = DEFAULT_SCENARIO, rng: Any = SEED, scenario: Any = None, **levers: Any):
-        """Parse the seed box and build the model."""
-        super().__init__(preset, rng=_seed(rng), **levers)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -351,7 +346,7 @@ COMPONENTS = [RungChart, LadderGauge, ThreatChart, MemberMap, AllianceChart, Nar
 
 def new_model() -> ClassroomModel:
     """The model the page opens with: the opening scenario, the seed, the sliders' starting levers."""
-    return _SeededModel(DEFAULT_SCENARIO, rng=SEED, **levers())
+    return ClassroomModel(DEFAULT_SCENARIO, rng=SEED, **levers())
 
 
 @solara.component

@@ -173,11 +173,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from simulation.run import run_scenario
+    from simulation.runner.store import Store
 
     sc = _load(args)
     out: Path | None = args.out
     if out is not None:
-        _check_out(out)
+        Store.check_writable(out)
     result = run_scenario(sc, seed=args.seed)
     s = result.summary
     ladder = sc.values.ladder.names
@@ -192,11 +193,6 @@ def _run(args: argparse.Namespace) -> int:
         write_run(result, out)
         print(f"  wrote          {out}/steps.parquet, members.parquet, events.parquet, scenario.toml")
     return 0
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(None, "--out", f"{out} is a file; give a folder")
 
 
 def write_run(result: Any, out: Path) -> None:

@@ -104,7 +104,7 @@ class Event(BaseModel):
 
     model_config = _STRICT
     month: int = Field(ge=1)
-    kind: Literal["accession", "aid_package", "talks", "set"]
+    kind: Literal[EVENT_KINDS]
     member: str | None = None
     size: float | None = Field(None, ge=0, le=12)
     key: str | None = None
@@ -349,8 +349,6 @@ def _explain(err: dict[str, Any], chain: list[Path], overridden: set[str]) -> Sc
         msg = f"unknown key{_did_you_mean(str(loc[-1]), options)}; allowed here: {', '.join(options)}"
     elif decl is not None:
         msg = f"{_show(err.get('input'))} is not allowed: must be {decl.allowed()} ({decl.unit})"
-    elif typ == "literal_error":
-        msg = f"{_show(err.get('input'))} is not allowed: {err['msg'].lower()}"
     else:
         msg = f"{_show(err.get('input'))} is not allowed: {err['msg'].lower()}"
     return ScenarioError(file, key, msg, line)

@@ -25,7 +25,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -207,35 +206,25 @@ class Results:
             return pd.DataFrame()
         return pd.concat([pd.read_parquet(p) for p in parts]).sort_values("run_id").reset_index(drop=True)
 
-    def _dataset(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    def _dataset(self, name: str, keys: list[str]) -> pd.DataFrame:
         folder = self.path / name
         if not folder.is_dir():
             return pd.DataFrame()
         files = sorted(folder.glob("chunk=*/part-0.parquet"))
-        df = pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True)
-        keys = ["run_id", "month"] + (["iso3"] if name == "members" and (columns is None or "iso3" in columns) else [])
+        df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
     @cached_property
     def steps(self) -> pd.DataFrame:
         """One row per run and month."""
-        return self._dataset("steps")
+        return self._dataset("steps", ["run_id", "month"])
 
     @cached_property
     def members(self) -> pd.DataFrame:
         """One row per run, month and member."""
-        return self._dataset("members")
-
-    def step_columns(self, columns: list[str]) -> pd.DataFrame:
-        """Only some step columns (run_id and month always included): cheaper on large stores."""
-        return self._dataset("steps", list(dict.fromkeys(["run_id", "month", *columns])))
+        return self._dataset("members", ["run_id", "month", "iso3"])
 
 
 def load_results(path: str | Path) -> Results:
     """Open a results folder written by :func:`simulation.run_experiment`."""
     return Results(path)
-
-
-def interval(x: pd.Series, q: float) -> float:
-    """A quantile that tolerates empty input."""
-    return float(np.quantile(x, q)) if len(x) else float("nan")
