@@ -60,7 +60,7 @@ def mesa_batch_run(n: int, processes: int) -> float:
 
 
 def ours(n: int, workers: int, folder: Path) -> float:
-    from simulation import run_experiment
+    from simulation.runner import run_experiment
 
     exp = folder / f"e{n}.toml"
     exp.write_text(EXPERIMENT.format(n=n))
@@ -74,7 +74,7 @@ def ours(n: int, workers: int, folder: Path) -> float:
 def parent_peak_rss_mb(n: int, workers: int, folder: Path) -> float:
     """Peak RSS of a fresh parent process running an n-run batch (its workers are not counted)."""
     code = (
-        "import resource, sys; from simulation import run_experiment; "
+        "import resource, sys; from simulation.runner import run_experiment; "
         f"run_experiment(sys.argv[1], sys.argv[2], workers={workers}, progress=False); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )

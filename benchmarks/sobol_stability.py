@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
+from simulation.analysis.sensitivity import OUTCOMES, analyze, outcomes_by_point, problem_of
 from simulation.runner import load_experiment, run_experiment
-from simulation.sensitivity import OUTCOMES, analyze, outcomes_by_point, problem_of
 
 
 def main() -> None:

@@ -1,25 +1,33 @@
 """Escalation between an alliance, Ukraine and Russia: an agent-based model on Mesa.
 
-Entry points: :func:`load_scenario`, :func:`run_scenario`, :class:`EscalationModel`, and for batches
-:func:`load_experiment`, :func:`run_experiment` and :func:`load_results`.
+The package is layered, and each layer imports only from the ones above it in this list:
+
+1. the engine, at the top of the package (this namespace): ``parameters``, ``scenario``, ``roster``,
+   ``ladder``, ``agents``, ``model``, ``metrics``, ``run``, ``errors``;
+2. ``simulation.runner``: experiment files, designs, executors and the results store;
+3. ``simulation.analysis``: outcomes per design point, sensitivity, scenario discovery;
+4. ``simulation.viz``: style, figures, the figure registry and the HTML report;
+5. the entry points: ``simulation.cli`` (the ``escalation`` command) and ``simulation.app`` (the dashboard).
+
+``import simulation`` loads the engine only (no pyarrow, matplotlib, Solara or Dask). Entry points
+of the engine: :func:`load_scenario`, :func:`run_scenario`, :class:`EscalationModel`; for batches,
+``from simulation.runner import load_experiment, run_experiment, load_results``.
 """
 
 __version__ = "0.1.0"
 
+from simulation.errors import EscalationError, ScenarioError
 from simulation.model import EscalationModel
 from simulation.run import RunResult, run_scenario
-from simulation.runner import load_experiment, load_results, run_experiment
-from simulation.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
+from simulation.scenario import Scenario, load_scenario, shipped_scenarios
 
 __all__ = [
+    "EscalationError",
     "EscalationModel",
     "RunResult",
     "Scenario",
     "ScenarioError",
-    "load_experiment",
-    "load_results",
     "load_scenario",
-    "run_experiment",
     "run_scenario",
     "shipped_scenarios",
 ]

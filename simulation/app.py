@@ -27,8 +27,8 @@ from mesa.visualization.utils import force_update, update_counter
 from simulation import parameters
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.model import EscalationModel
-from simulation.plots import OKABE_ITO
 from simulation.scenario import load_scenario, shipped_scenarios
+from simulation.viz.style import OKABE_ITO
 
 __all__ = [
     "DEFAULT_SCENARIO",

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from simulation import parameters as params
-from simulation.figures import FIGURE_KINDS, PlotError
-from simulation.scenario import ScenarioError, load_scenario, parse_assignment, shipped_scenarios, to_toml
+from simulation.errors import EscalationError, PlotError, ScenarioError
+from simulation.scenario import load_scenario, parse_assignment, shipped_scenarios, to_toml
+from simulation.viz.figures import FIGURE_KINDS
 
 __all__ = ["main"]
 
@@ -158,12 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
-    from simulation.runner.store import StoreError
-
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (ScenarioError, StoreError, PlotError) as e:
+    except EscalationError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -296,8 +295,8 @@ def _summarize(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from simulation.figures import draw, load_for_plots
-    from simulation.plots import save
+    from simulation.viz.figures import draw, load_for_plots
+    from simulation.viz.plots import save
 
     results = load_for_plots(args.dir)
     out = args.out or args.dir / "figures"
@@ -321,8 +320,8 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from simulation.figures import load_for_plots
-    from simulation.report import write_report
+    from simulation.viz.figures import load_for_plots
+    from simulation.viz.report import write_report
 
     results = load_for_plots(args.dir)
     out = args.out or args.dir / "report.html"
@@ -365,10 +364,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from simulation.plots import morris_plot, save, sensitivity_bars
+    from simulation.analysis.sensitivity import OUTCOMES, ranking, run_sensitivity
     from simulation.runner import load_experiment
     from simulation.runner.store import Store
-    from simulation.sensitivity import OUTCOMES, ranking, run_sensitivity
+    from simulation.viz.plots import morris_plot, save, sensitivity_bars
 
     outcomes = args.outcomes or list(OUTCOMES)
     for o in outcomes:
@@ -409,9 +408,9 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
-    from simulation.discovery import outcome_mask, prim
-    from simulation.plots import peeling_trajectory, save
+    from simulation.analysis.discovery import outcome_mask, prim
     from simulation.runner import load_results
+    from simulation.viz.plots import peeling_trajectory, save
 
     results = load_results(args.dir)
     names = results.manifest["design"].get("parameters", [])
@@ -424,14 +423,8 @@ def _discover(args: argparse.Namespace) -> int:
             "saltelli or morris experiment",
         )
     runs = results.runs[results.runs["status"] == "complete"]
-    try:
-        y = outcome_mask(runs, args.outcome)
-    except ValueError as e:
-        raise ScenarioError(None, "--outcome", str(e)) from None
-    try:
-        res = prim(runs[names].astype(float), y, alpha=args.alpha, min_coverage=args.min_coverage)
-    except ValueError as e:
-        raise ScenarioError(None, "--outcome", str(e)) from None
+    y = outcome_mask(runs, args.outcome)
+    res = prim(runs[names].astype(float), y, alpha=args.alpha, min_coverage=args.min_coverage)
     outcome = args.outcome.strip()
     print(f"{int(y.sum())} of {len(y)} runs ({y.mean():.0%}) have {outcome}.")
     print("Chosen box: " + res.chosen.rules(outcome, res.ranges))

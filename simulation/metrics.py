@@ -6,8 +6,12 @@ The column lists here are the contract between the model and everything that rea
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["EVENT_COLUMNS", "MEMBER_COLUMNS", "RUNG_KS", "STEP_COLUMNS", "SUMMARY_COLUMNS", "summarize"]
 

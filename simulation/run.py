@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from simulation.metrics import EVENT_COLUMNS, summarize
 from simulation.model import EscalationModel
 from simulation.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RunResult", "run_scenario", "simulate"]
 
@@ -63,6 +65,8 @@ def run_scenario(
     Returns:
         The run's tables and summary.
     """
+    import pandas as pd  # the tables of one run; imported here so that `import simulation` stays light
+
     ov = dict(overrides or {})
     if steps is not None:
         ov["steps"] = steps

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from simulation import parameters as params
+from simulation.errors import ScenarioError
 from simulation.roster import MemberSpec, nato_2024
 
 __all__ = [
@@ -37,17 +38,6 @@ __all__ = [
 EVENT_KINDS = ("accession", "aid_package", "talks", "set")
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class ScenarioError(ValueError):
-    """A scenario (or override) that cannot be run; the message says where and what is allowed."""
-
-    def __init__(self, file: str | Path | None, key: str | None, message: str, line: int | None = None):
-        self.file, self.key, self.line, self.detail = file, key, line, message
-        where = str(file) if file else "<overrides>"
-        if line:
-            where += f", line {line}"
-        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def test_odd_names_every_metric_column():
 
 def test_readme_python_example_runs(tmp_path, monkeypatch):
     """The README's Python snippet is executed, so it cannot go stale."""
-    from simulation import run_experiment
+    from simulation.runner import run_experiment
 
     monkeypatch.chdir(tmp_path)
     run_experiment(

@@ -9,10 +9,10 @@ import pytest
 
 matplotlib.use("Agg")
 
-from simulation import plots
 from simulation.cli import main
-from simulation.figures import FIGURE_KINDS, PlotError, draw, load_for_plots
-from simulation.report import render_report
+from simulation.viz import plots
+from simulation.viz.figures import FIGURE_KINDS, PlotError, draw, load_for_plots
+from simulation.viz.report import render_report
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -10,8 +10,9 @@ import time
 import pandas as pd
 import pytest
 
-from simulation import load_results, run_experiment, run_scenario
+from simulation import run_scenario
 from simulation.runner import batch as batch_mod
+from simulation.runner import load_results, run_experiment
 from simulation.runner.executors import ProcessExecutor, SerialExecutor
 from simulation.runner.store import StoreError
 

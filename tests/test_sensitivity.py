@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.analysis.discovery import parse_outcome, prim
+from simulation.analysis.sensitivity import analyze, run_sensitivity
 from simulation.cli import main
-from simulation.discovery import parse_outcome, prim
+from simulation.errors import AnalysisError
 from simulation.runner import load_experiment
-from simulation.sensitivity import analyze, run_sensitivity
 
 pytest.importorskip("SALib")
 
@@ -108,9 +109,9 @@ def test_prim_finds_a_planted_box():
 
 def test_outcome_expressions_are_parsed_not_evaluated():
     assert parse_outcome("peak_rung >= 7", ["peak_rung"]) == ("peak_rung", ">=", 7.0)
-    with pytest.raises(ValueError, match="unknown outcome column"):
+    with pytest.raises(AnalysisError, match="unknown outcome column"):
         parse_outcome("bananas > 1", ["peak_rung"])
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(AnalysisError, match="cannot read"):
         parse_outcome("__import__('os').system('true')", ["peak_rung"])
 
 

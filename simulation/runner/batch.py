@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-import simulation
+from simulation import __version__
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS, summarize
 from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
@@ -88,7 +88,7 @@ def _manifest(exp: Experiment, chunk_size: int) -> dict[str, Any]:
             "sha256": file_sha256(exp.source),
         },
         "fingerprint": exp.fingerprint(),
-        "package_version": simulation.__version__,
+        "package_version": __version__,
         "design": {
             "kind": exp.spec.design.kind,
             "parameters": list(exp.parameter_names),

@@ -38,6 +38,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation import parameters as params
+from simulation.errors import ExperimentError
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -51,10 +52,6 @@ from simulation.scenario import (
 __all__ = ["DesignPoint", "Experiment", "ExperimentError", "load_experiment", "shipped_experiments"]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class ExperimentError(ScenarioError):
-    """An experiment (or its output folder) that cannot be run; the message says where and why."""
 
 
 class ExperimentSection(BaseModel):

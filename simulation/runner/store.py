@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from simulation.errors import StoreError
 from simulation.metrics import SUMMARY_COLUMNS
 
 __all__ = ["RUN_KEYS", "Results", "Store", "StoreError", "chunk_size_for", "load_results"]
@@ -36,10 +37,6 @@ __all__ = ["RUN_KEYS", "Results", "Store", "StoreError", "chunk_size_for", "load
 RUN_KEYS = ("run_id", "point_id", "replicate", "seed", "scenario", "status", "error")
 _NULLABLE_INT = {f"first_month_at_rung_{k}" for k in (5, 6, 7)} | {"ceasefire_month"}
 _INT = {"peak_rung", "final_rung", "spillover_incidents"} | {f"months_at_or_above_rung_{k}" for k in (5, 6, 7)}
-
-
-class StoreError(ValueError):
-    """A results folder that cannot be used (not a store, a file, another experiment, not writable)."""
 
 
 def chunk_size_for(n_runs: int) -> int:
@@ -226,5 +223,5 @@ class Results:
 
 
 def load_results(path: str | Path) -> Results:
-    """Open a results folder written by :func:`simulation.run_experiment`."""
+    """Open a results folder written by :func:`simulation.runner.run_experiment`."""
     return Results(path)

@@ -6,7 +6,7 @@ python tests/data/make_data.py
 import shutil
 from pathlib import Path
 
-from simulation import run_experiment
+from simulation.runner import run_experiment
 
 HERE = Path(__file__).resolve().parent
 

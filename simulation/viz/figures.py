@@ -11,15 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from simulation.errors import PlotError
 from simulation.runner.store import Results, load_results
 
 __all__ = ["FIGURE_KINDS", "PlotData", "PlotError", "draw", "load_for_plots"]
 
 FIGURE_KINDS: tuple[str, ...] = ("curves", "spiral", "ladder", "phase", "compare", "members")
-
-
-class PlotError(ValueError):
-    """A figure that cannot be drawn from these results (the message says why and what would work)."""
 
 
 @dataclass
@@ -48,7 +45,7 @@ class PlotData:
 
 def load_for_plots(path: str | Path) -> PlotData:
     """Open a results folder for plotting (StoreError if it is not one)."""
-    from simulation.plots import caption_text, labelled_runs
+    from simulation.viz.plots import caption_text, labelled_runs
 
     results = load_results(path)
     runs = labelled_runs(results.runs, results.manifest)
@@ -59,7 +56,7 @@ def load_for_plots(path: str | Path) -> PlotData:
 
 def draw(data: PlotData, kind: str, *, metric: str | None = None) -> Any:
     """Draw one kind of figure (``FIGURE_KINDS``) from a results folder; return the Figure."""
-    from simulation import plots
+    from simulation.viz import plots
 
     if kind not in FIGURE_KINDS:
         raise PlotError(f"unknown figure kind {kind!r}; kinds: {', '.join(FIGURE_KINDS)}")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.errors import AnalysisError
 from simulation.runner.experiment import Experiment, load_experiment, salib_problem
 from simulation.runner.store import Results
 
@@ -36,7 +37,7 @@ def outcomes_by_point(runs: pd.DataFrame, outcomes: list[str] | tuple[str, ...] 
     """One row per design point (index point_id, sorted), one column per outcome."""
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
-        raise ValueError(f"unknown outcome {unknown[0]!r}; outcomes: {', '.join(OUTCOMES)}")
+        raise AnalysisError(f"unknown outcome {unknown[0]!r}; outcomes: {', '.join(OUTCOMES)}")
     ok = runs[runs["status"] == "complete"]
     g = ok.groupby("point_id", sort=True)
     table = pd.DataFrame(
@@ -103,7 +104,7 @@ def analyze(
             }
         )
         return indices, pd.DataFrame(columns=["parameter_1", "parameter_2", "S2", "S2_conf"])
-    raise ValueError(f"unknown method {method!r}; methods: sobol, morris")
+    raise AnalysisError(f"unknown method {method!r}; methods: sobol, morris")
 
 
 @dataclass
@@ -146,7 +147,7 @@ def run_sensitivity(
         exp = load_experiment(experiment, sets)
     kind = exp.spec.design.kind
     if kind not in ("saltelli", "morris"):
-        raise ValueError(
+        raise AnalysisError(
             f"a sensitivity experiment needs design kind 'saltelli' (Sobol' indices) or 'morris'; this "
             f"one is {kind!r} (use --method sobol or --method morris)"
         )
@@ -156,7 +157,7 @@ def run_sensitivity(
     problem = problem_of(exp)
     x = exp.matrix()
     if len(table) != len(x):
-        raise ValueError(
+        raise AnalysisError(
             f"{len(x) - len(table)} design points have no complete run; their errors are in "
             "runs.parquet, and Sobol'/Morris estimators need every point"
         )

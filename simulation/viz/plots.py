@@ -21,8 +21,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulation import parameters
-from simulation.figures import PlotError
+from simulation.errors import PlotError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
+from simulation.viz.style import OKABE_ITO, STYLE, TOL_MUTED, palette
 
 __all__ = [
     "OKABE_ITO",
@@ -40,23 +41,6 @@ __all__ = [
     "scenario_comparison",
     "threat_spiral",
 ]
-
-#: Okabe and Ito (2008), "Color Universal Design": safe for the common colour-vision deficiencies.
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-
-#: Paul Tol's "muted" scheme, also colour-blind safe, for 9 or 10 lines.
-TOL_MUTED = (
-    "#332288",
-    "#CC6677",
-    "#117733",
-    "#88CCEE",
-    "#882255",
-    "#DDCC77",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-    "#555555",
-)
 
 RUNG_NAMES: tuple[str, ...] = tuple(parameters.by_name("ladder.names").default)
 
@@ -89,22 +73,6 @@ PHASE_METRICS: dict[str, str] = {
     "final_territory": "mean final territory held (share)",
     "ceasefire_share": "share of runs reaching a ceasefire",
     "mean_cohesion": "mean alliance cohesion",
-}
-
-STYLE = {
-    "font.size": 13,
-    "axes.titlesize": 15,
-    "axes.labelsize": 13,
-    "legend.fontsize": 11,
-    "xtick.labelsize": 12,
-    "ytick.labelsize": 12,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.25,
-    "figure.dpi": 110,
-    "savefig.dpi": 150,
-    "savefig.bbox": "tight",
 }
 
 
@@ -161,11 +129,6 @@ def _caption(fig: Figure, caption: str) -> None:
 def save(fig: Figure, path: Any, fmt: str | None = None) -> None:
     """Save a figure with its caption inside the picture."""
     fig.savefig(path, format=fmt, bbox_inches="tight", dpi=150)
-
-
-def palette(n: int) -> tuple[str, ...]:
-    """Colour-blind-safe colours for n lines: Okabe-Ito up to 8, Tol's muted scheme up to 10."""
-    return OKABE_ITO if n <= len(OKABE_ITO) else TOL_MUTED
 
 
 def _groups(runs: pd.DataFrame, limit: int = 10) -> list[tuple[str, np.ndarray]]:

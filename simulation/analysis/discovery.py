@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simulation.errors import AnalysisError
+
 __all__ = ["Box", "PrimResult", "outcome_mask", "parse_outcome", "prim"]
 
 _OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less, "==": np.equal}
@@ -28,13 +30,13 @@ def parse_outcome(expr: str, columns: list[str] | pd.Index) -> tuple[str, str, f
     """Parse ``"peak_rung >= 7"`` into (column, operator, value); never evaluates code."""
     m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(>=|<=|==|>|<)\s*(-?\d+(?:\.\d*)?(?:[eE]-?\d+)?)\s*", expr)
     if not m:
-        raise ValueError(
+        raise AnalysisError(
             f'cannot read the outcome {expr!r}: write COLUMN OP NUMBER, e.g. "peak_rung >= 7" '
             f"(OP one of >=, <=, >, <, ==)"
         )
     col, op, val = m.group(1), m.group(2), float(m.group(3))
     if col not in columns:
-        raise ValueError(f"unknown outcome column {col!r}; columns: {', '.join(map(str, columns))}")
+        raise AnalysisError(f"unknown outcome column {col!r}; columns: {', '.join(map(str, columns))}")
     return col, op, val
 
 
@@ -113,7 +115,7 @@ def prim(
     ranges = {n: (float(data[:, j].min()), float(data[:, j].max())) for j, n in enumerate(names)}
     total_pos = int(y.sum())
     if total_pos == 0:
-        raise ValueError("no run has the outcome: there is nothing to find")
+        raise AnalysisError("no run has the outcome: there is nothing to find")
     limits = {n: list(ranges[n]) for n in names}
     inside = np.ones(len(y), dtype=bool)
     boxes = [_make_box(limits, inside, y, total_pos, ranges)]

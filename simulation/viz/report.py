@@ -11,8 +11,8 @@ import html
 import io
 from pathlib import Path
 
-from simulation.figures import FIGURE_KINDS, PlotData, PlotError, draw
 from simulation.runner.batch import summary_table
+from simulation.viz.figures import FIGURE_KINDS, PlotData, PlotError, draw
 
 __all__ = ["render_report", "write_report"]
 
