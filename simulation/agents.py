@@ -1,4 +1,4 @@
-"""The agents: alliance members, the alliance, Ukraine and Russia (MODEL.md sections 2-4).
+"""The agents: alliance members, the alliance, Ukraine and Russia (docs/docs/MODEL.md sections 2-4).
 
 Members decide synchronously: each reads the state at the start of the month, so the order in
 which they act cannot change the outcome, and the model applies the member rule
@@ -73,7 +73,7 @@ class MemberArrays:
 class AllianceMember(mesa.Agent):
     """A member state. Its state lives in column ``index`` of the model's member arrays.
 
-    Rule (MODEL.md section 4, Richardson's "fear - restraint + grievance" plus the essay's frictions):
+    Rule (docs/MODEL.md section 4, Richardson's "fear - restraint + grievance" plus the essay's frictions):
     ``drive = k*T - a*r + g - q*max(0, y - y_fear) - phi*fatigue``;
     ``r <- r + dt*[(1 - U)*drive + U*(mean drive + c*(mean r - r))]``;
     ``aid = aid_level * r * s * capacity``, split lethal / non-lethal / training by hawkishness.
@@ -150,7 +150,7 @@ class Alliance(mesa.Agent):
 
     ``C = 1 - c_disp * std_w(r)``; ``Cr = C^2 * (1 - ambiguity/2)``; ``D = Cr * P`` where P is the
     GDP-weighted posture. Deterrence rests on the alliance's own forces and cohesion (Article 5
-    credibility), not on how much it gives Ukraine (MODEL.md section 4).
+    credibility), not on how much it gives Ukraine (docs/MODEL.md section 4).
     """
 
     def __init__(self, model: EscalationModel):

@@ -1,6 +1,6 @@
 """The escalation ladder: Kahn's rungs read from Russia's escalation intensity, with hysteresis.
 
-Kahn (1965), *On Escalation*, has 44 rungs; MODEL.md section 4 condenses them to ten, keeping his
+Kahn (1965), *On Escalation*, has 44 rungs; docs/MODEL.md section 4 condenses them to ten, keeping his
 thresholds "nuclear war is unthinkable" (below nuclear signalling) and "no nuclear use" (below rung 9).
 """
 

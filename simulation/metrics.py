@@ -1,4 +1,4 @@
-"""Metric names and the per-run summary (MODEL.md section 7).
+"""Metric names and the per-run summary (docs/MODEL.md section 7).
 
 The column lists here are the contract between the model and everything that reads its output
 (runner, plots, dashboard): they are documented in ``docs/ODD.md`` and tested.
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EVENT_COLUMNS", "MEMBER_COLUMNS", "RUNG_KS", "STEP_COLUMNS", "SUMMARY_COLUMNS", "summarize"]
 
-#: Per step (model level), in this order. The first 18 are MODEL.md section 7's; the last four are
+#: Per step (model level), in this order. The first 18 are docs/MODEL.md section 7's; the last four are
 #: extras the plots and the dashboard use.
 STEP_COLUMNS: tuple[str, ...] = (
     "month",

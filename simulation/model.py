@@ -1,6 +1,6 @@
 """The escalation model: alliance members, the alliance, Ukraine and Russia in one Mesa model.
 
-One step is one month, in the order of MODEL.md section 3:
+One step is one month, in the order of docs/MODEL.md section 3:
 
 1. perception (members' T, Russia's theta);
 2. alliance aggregates (cohesion, credibility, deterrence) and packages;
@@ -35,7 +35,7 @@ POLICY = ("aid_level", "member_unity", "russia_intent", "misperception", "diplom
 
 
 class EscalationModel(mesa.Model):
-    """Escalation between an alliance, Ukraine and Russia (MODEL.md).
+    """Escalation between an alliance, Ukraine and Russia (docs/MODEL.md).
 
     Args:
         scenario: a Scenario, a shipped scenario's name or a scenario file (default ``"baseline"``).
@@ -46,7 +46,7 @@ class EscalationModel(mesa.Model):
     Attributes:
         config: the validated Scenario (``model.scenario`` is Mesa's own, used by SolaraViz).
         sc: the validated scenario values (``self.sc.russia.opportunity``).
-        datacollector: model-level metrics of MODEL.md section 7, one row per month from month 0.
+        datacollector: model-level metrics of docs/MODEL.md section 7, one row per month from month 0.
         events: narrative records ``(month, actor, kind, description)``.
     """
 
@@ -132,7 +132,7 @@ class EscalationModel(mesa.Model):
     # ---------------------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance one month (MODEL.md section 3)."""
+        """Advance one month (docs/MODEL.md section 3)."""
         month = self.steps
         m, ru = self.m, self.russia
         z = self.rng.standard_normal(2)  # perception error, intensity noise
@@ -191,7 +191,7 @@ class EscalationModel(mesa.Model):
         )
 
     def _spillover(self, month: int, draws: np.ndarray) -> None:
-        """From the spillover rung up, incidents strike exposed members (MODEL.md section 4)."""
+        """From the spillover rung up, incidents strike exposed members (docs/MODEL.md section 4)."""
         sp = self.sc.spillover
         self.struck: tuple[int, ...] = ()
         if self.russia.rung < sp.from_rung:
@@ -296,7 +296,7 @@ class EscalationModel(mesa.Model):
         self.events.append((self.steps, actor, kind, description))
 
     # ---------------------------------------------------------------------------------------------
-    # metrics (MODEL.md section 7)
+    # metrics (docs/MODEL.md section 7)
     # ---------------------------------------------------------------------------------------------
 
     def _update_metrics(self, month: int) -> None:

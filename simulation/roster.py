@@ -2,7 +2,7 @@
 
 Dispositions (exposure, hawkishness, risk aversion) come only from structural attributes (borders,
 distance of the capital from Moscow, defence spending share); never from observed aid, so observed aid
-stays an out-of-sample check (MODEL.md section 2). The data and their sources are in
+stays an out-of-sample check (docs/MODEL.md section 2). The data and their sources are in
 ``simulation/data/nato_members_2024.csv`` and ``simulation/data/SOURCES.md``.
 """
 

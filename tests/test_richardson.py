@@ -1,4 +1,4 @@
-"""The Richardson limit (MODEL.md section 5): the model's two state variables follow the Euler scheme
+"""The Richardson limit (docs/MODEL.md section 5): the model's two state variables follow the Euler scheme
 of x' = k*y - a*x + g, y' = l*x - b*y + h exactly."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The nine stylized facts of MODEL.md section 6, each a statistical statement over 30 seeds.
+"""The nine stylized facts of docs/MODEL.md section 6, each a statistical statement over 30 seeds.
 
 Each test compares policy settings whose outcomes the model could order the other way; a change to
 the mechanisms or defaults that breaks a fact fails here.
