@@ -33,25 +33,58 @@ __all__ = ["main"]
 
 def _load(args: argparse.Namespace) -> Any:
     """The scenario named on the command line with its --set and --steps overrides, validated."""
-    overrides: dict[str, Any] = dict(parse_assignment(p) for p in args.sets)
+    overrides: dict[str, Any] = dict(parse_assignment(p) for p in args.overrides)
     if args.steps is not None:
         overrides["steps"] = args.steps
     return load_scenario(args.scenario, overrides)
+
+
+# Options shared by several commands, declared once. On the Python side every ``--set KEY=VALUE``
+# lands in ``args.overrides``: the name the library uses for them (``load_scenario(..., overrides)``,
+# an experiment file's ``[overrides]`` table).
+
+_SET_SCENARIO = (
+    "override a declared parameter, dotted for tables: --set aid_level=0.8 "
+    "--set russia.noise=0.1 (repeatable; `escalation params` lists them)"
+)
+_SET_EXPERIMENT = (
+    "override a key of the experiment file (experiment.replications=4, design.samples=32) or a "
+    "scenario parameter for every run (aid_level=0.3); repeatable"
+)
+
+
+def _opt_set(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
+def _opt_out(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--out", type=Path, default=None, help=help)
+
+
+def _opt_store_dir(p: argparse.ArgumentParser, help: str = "a results folder written by `escalation batch`") -> None:
+    p.add_argument("dir", type=Path, help=help)
+
+
+def _opt_batch(p: argparse.ArgumentParser) -> None:
+    """Where a batch runs and how it treats its results folder: batch and sensitivity share these."""
+    _opt_out(p, "results folder (default: results/<experiment name>)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count; 1: serial)")
+    p.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS|local",
+        help="run on Dask: 'local' starts a LocalCluster, or a scheduler address tcp://host:8786",
+    )
+    _opt_set(p, _SET_EXPERIMENT)
+    p.add_argument("--force", action="store_true", help="replace the results of another experiment in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="a shipped scenario's name (see `escalation scenarios`) or a .toml file")
     p.add_argument("--seed", type=int, default=1, help="seed of the model's random generator (default 1)")
     p.add_argument("--steps", type=int, default=None, help="months to run (default: the scenario's steps)")
-    p.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a declared parameter, dotted for tables: --set aid_level=0.8 "
-        "--set russia.noise=0.1 (repeatable; `escalation params` lists them)",
-    )
+    _opt_set(p, _SET_SCENARIO)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,9 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one scenario and write its tables")
     _add_run_args(run)
-    run.add_argument(
-        "--out", type=Path, default=None, help="folder for steps/members/events Parquet and the resolved scenario TOML"
-    )
+    _opt_out(run, "folder for steps/members/events Parquet and the resolved scenario TOML")
     sub.add_parser("scenarios", help="list the shipped scenarios")
     explain = sub.add_parser("explain", help="print the month-by-month narrative of a run")
     _add_run_args(explain)
@@ -77,29 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         "running it again on an interrupted folder resumes",
     )
     batch.add_argument("experiment", help="an experiment file, or a shipped one's name (default, aid_unity_grid, ...)")
-    batch.add_argument("--out", type=Path, default=None, help="results folder (default: results/<experiment name>)")
-    batch.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count; 1: serial)")
-    batch.add_argument(
-        "--dask",
-        default=None,
-        metavar="ADDRESS|local",
-        help="run on Dask: 'local' starts a LocalCluster, or a scheduler address tcp://host:8786",
-    )
-    batch.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a key of the experiment file (experiment.replications=4) or a scenario "
-        "parameter for every run (aid_level=0.3)",
-    )
-    batch.add_argument("--force", action="store_true", help="replace the results of another experiment in --out")
-    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    _opt_batch(batch)
     summ = sub.add_parser("summarize", help="print the summary table of a results folder")
-    summ.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
+    _opt_store_dir(summ)
     plot = sub.add_parser("plot", help="draw figures from a results folder")
-    plot.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
+    _opt_store_dir(plot)
     plot.add_argument("--kind", default="all", choices=[*FIGURE_KINDS, "all"], help="which figure (default: all)")
     plot.add_argument(
         "--metric",
@@ -108,10 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
         "ceasefire_share, mean_cohesion; compare: one step metric instead of the four default ones",
     )
     plot.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="file format (default png)")
-    plot.add_argument("--out", type=Path, default=None, help="folder for the figures (default: DIR/figures)")
+    _opt_out(plot, "folder for the figures (default: DIR/figures)")
     report = sub.add_parser("report", help="write one self-contained HTML page of a results folder")
-    report.add_argument("dir", type=Path, help="a results folder written by `escalation batch`")
-    report.add_argument("--out", type=Path, default=None, help="the HTML file (default: DIR/report.html)")
+    _opt_store_dir(report)
+    _opt_out(report, "the HTML file (default: DIR/report.html)")
     sens = sub.add_parser("sensitivity", help="global sensitivity analysis (Sobol' or Morris) of an experiment")
     sens.add_argument("experiment", help="an experiment file or shipped name (sobol_core, morris_screening)")
     sens.add_argument(
@@ -121,31 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="sobol: Saltelli's scheme and Sobol' indices; morris: elementary effects (default: the "
         "file's design kind)",
     )
-    sens.add_argument("--out", type=Path, default=None, help="results folder (default: results/<experiment name>)")
-    sens.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
-    sens.add_argument("--dask", default=None, metavar="ADDRESS|local", help="run on Dask, as for batch")
-    sens.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a key of the experiment file, e.g. design.samples=32",
-    )
+    _opt_batch(sens)
     sens.add_argument(
         "--outcomes",
         nargs="+",
         default=None,
         help="outcomes to analyse (default: peak_rung p_rung7 final_territory ceasefire_share)",
     )
-    sens.add_argument("--force", action="store_true", help="replace the results of another experiment in --out")
-    sens.add_argument("--quiet", action="store_true", help="no progress bar")
     disc = sub.add_parser("discover", help="PRIM scenario discovery: where in parameter space an outcome is likely")
-    disc.add_argument("dir", type=Path, help="a results folder whose design varied parameters")
+    _opt_store_dir(disc, "a results folder whose design varied parameters")
     disc.add_argument("--outcome", required=True, help='a condition on a runs column, e.g. "peak_rung >= 7"')
     disc.add_argument("--min-coverage", type=float, default=0.5, help="coverage the chosen box keeps (default 0.5)")
     disc.add_argument("--alpha", type=float, default=0.05, help="share peeled per step (default 0.05)")
-    disc.add_argument("--out", type=Path, default=None, help="folder for the figure and box (default: DIR/discovery)")
+    _opt_out(disc, "folder for the figure and box (default: DIR/discovery)")
     demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
     demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
     demo.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
@@ -254,14 +255,12 @@ def _params(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(args: argparse.Namespace) -> int:
-    from simulation.runner import load_experiment, run_experiment
-    from simulation.runner.batch import format_summary, summary_table
+def _batch_out(args: argparse.Namespace, exp: Any) -> Path:
+    """The results folder of a batch (checked before any run), after the options shared by batch commands."""
     from simulation.runner.executors import DASK_HINT
     from simulation.runner.store import Store
 
-    exp = load_experiment(args.experiment, args.sets)
-    out = args.out or Path("results") / exp.name
+    out: Path = args.out or Path("results") / exp.name
     Store.check_writable(out)
     if args.dask:
         try:
@@ -272,6 +271,15 @@ def _batch(args: argparse.Namespace) -> int:
         f"{exp.name}: {len(exp.points)} design points x {exp.replications} replications = {exp.n_runs} runs -> {out}",
         file=sys.stderr,
     )
+    return out
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from simulation.runner import load_experiment, run_experiment
+    from simulation.runner.batch import format_summary, summary_table
+
+    exp = load_experiment(args.experiment, args.overrides)
+    out = _batch_out(args, exp)
     results = run_experiment(exp, out, workers=args.workers, dask=args.dask, force=args.force, progress=not args.quiet)
     print(format_summary(summary_table(results)))
     errors = results.manifest.get("errors", 0)
@@ -364,32 +372,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from simulation.analysis.sensitivity import OUTCOMES, ranking, run_sensitivity
-    from simulation.runner import load_experiment
-    from simulation.runner.store import Store
+    from simulation.analysis.sensitivity import OUTCOMES, load_sensitivity_experiment, ranking, run_sensitivity
     from simulation.viz.plots import morris_plot, save, sensitivity_bars
 
     outcomes = args.outcomes or list(OUTCOMES)
     for o in outcomes:
         if o not in OUTCOMES:
             raise ScenarioError(None, "--outcomes", f"unknown outcome {o!r}; outcomes: {', '.join(OUTCOMES)}")
-    sets = list(args.sets)
-    if args.method:
-        sets.append(f'design.kind="{"saltelli" if args.method == "sobol" else "morris"}"')
-    exp = load_experiment(args.experiment, sets)
-    if exp.spec.design.kind not in ("saltelli", "morris"):
-        raise ScenarioError(
-            exp.source,
-            "design.kind",
-            f"{exp.spec.design.kind!r}: a sensitivity experiment needs "
-            "'saltelli' or 'morris' (or --method sobol|morris)",
-        )
-    out = args.out or Path("results") / exp.name
-    Store.check_writable(out)
-    print(
-        f"{exp.name}: {len(exp.points)} design points x {exp.replications} replications = {exp.n_runs} runs -> {out}",
-        file=sys.stderr,
-    )
+    exp = load_sensitivity_experiment(args.experiment, args.method, args.overrides)
+    out = _batch_out(args, exp)
     res = run_sensitivity(
         exp, out, outcomes=outcomes, workers=args.workers, dask=args.dask, progress=not args.quiet, force=args.force
     )

@@ -18,11 +18,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.errors import AnalysisError
+from simulation.errors import AnalysisError, ExperimentError
 from simulation.runner.experiment import Experiment, load_experiment, salib_problem
 from simulation.runner.store import Results
 
-__all__ = ["OUTCOMES", "SensitivityResult", "analyze", "outcomes_by_point", "problem_of", "ranking", "run_sensitivity"]
+__all__ = [
+    "OUTCOMES",
+    "SensitivityResult",
+    "analyze",
+    "load_sensitivity_experiment",
+    "outcomes_by_point",
+    "problem_of",
+    "ranking",
+    "run_sensitivity",
+]
 
 #: Outcomes per design point (over its replicates), from runs.parquet.
 OUTCOMES: dict[str, str] = {
@@ -123,13 +132,50 @@ def problem_of(exp: Experiment) -> dict[str, Any]:
     return salib_problem(exp.parameter_names, list(exp.bounds))
 
 
+def load_sensitivity_experiment(
+    experiment: str | Path, method: str | None = None, overrides: list[str] | None = None
+) -> Experiment:
+    """Load a sensitivity experiment, its design kind set by ``method`` (sobol: Saltelli's scheme; morris).
+
+    Args:
+        experiment: an experiment file or a shipped experiment's name.
+        method: ``"sobol"`` or ``"morris"``; None keeps the file's design kind.
+        overrides: ``key=value`` overrides of the experiment file (``design.samples=32``).
+
+    Raises:
+        ExperimentError: the file is not acceptable, or its design is not a sensitivity design.
+    """
+    overrides = list(overrides or [])
+    if method is not None:
+        if method not in _KINDS:
+            raise AnalysisError(f"unknown method {method!r}; methods: {', '.join(_KINDS)}")
+        overrides.append(f'design.kind="{_KINDS[method]}"')
+    return _check_kind(load_experiment(experiment, overrides))
+
+
+#: Sensitivity method -> the design kind that samples for it.
+_KINDS = {"sobol": "saltelli", "morris": "morris"}
+
+
+def _check_kind(exp: Experiment) -> Experiment:
+    kind = exp.spec.design.kind
+    if kind not in _KINDS.values():
+        raise ExperimentError(
+            exp.source,
+            "design.kind",
+            f"{kind!r}: a sensitivity experiment needs 'saltelli' (Sobol' indices) or 'morris' "
+            "(or --method sobol|morris)",
+        )
+    return exp
+
+
 def run_sensitivity(
     experiment: Experiment | str | Path,
     out: str | Path,
     *,
     method: str | None = None,
     outcomes: list[str] | tuple[str, ...] = tuple(OUTCOMES),
-    sets: list[str] | None = None,
+    overrides: list[str] | None = None,
     workers: int | None = None,
     dask: str | None = None,
     progress: bool = True,
@@ -138,20 +184,11 @@ def run_sensitivity(
     """Design, run (resumably) and analyse a sensitivity experiment; write indices and figures into ``out``."""
     from simulation.runner import run_experiment
 
-    if isinstance(experiment, Experiment):
-        exp = experiment
-    else:
-        sets = list(sets or [])
-        if method is not None:
-            sets.append(f'design.kind="{"saltelli" if method == "sobol" else "morris"}"')
-        exp = load_experiment(experiment, sets)
-    kind = exp.spec.design.kind
-    if kind not in ("saltelli", "morris"):
-        raise AnalysisError(
-            f"a sensitivity experiment needs design kind 'saltelli' (Sobol' indices) or 'morris'; this "
-            f"one is {kind!r} (use --method sobol or --method morris)"
-        )
-    method = "sobol" if kind == "saltelli" else "morris"
+    exp = (
+        experiment if isinstance(experiment, Experiment) else load_sensitivity_experiment(experiment, method, overrides)
+    )
+    _check_kind(exp)
+    method = "sobol" if exp.spec.design.kind == "saltelli" else "morris"
     results = run_experiment(exp, out, workers=workers, dask=dask, progress=progress, force=force)
     table = outcomes_by_point(results.runs, outcomes)
     problem = problem_of(exp)
