@@ -16,7 +16,8 @@ import time
 
 import numpy as np
 
-from simulation.analysis.sensitivity import OUTCOMES, analyze, outcomes_by_point, problem_of
+from simulation.analysis.outcomes import OUTCOMES, SENSITIVITY_OUTCOMES, outcomes_by_point
+from simulation.analysis.sensitivity import analyze, problem_of
 from simulation.runner import load_experiment, run_experiment
 
 
@@ -34,7 +35,7 @@ def main() -> None:
     x, problem = exp.matrix(), problem_of(exp)
     block = 2 * len(exp.parameter_names) + 2
     sizes = [n for n in (8, 16, 32, 64, 128, 256, 512, 1024) if n <= a.samples]
-    for outcome in OUTCOMES:
+    for outcome in SENSITIVITY_OUTCOMES:
         tops = {}
         for n in sizes:
             rows = slice(0, n * block)
@@ -42,7 +43,7 @@ def main() -> None:
             tops[n] = idx.sort_values("ST", ascending=False)["parameter"].head(3).tolist()
         final = tops[sizes[-1]]
         stable = next((n for n in sizes if all(tops[m] == final for m in sizes if m >= n)), None)
-        print(f"{OUTCOMES[outcome]}: top 3 by ST at N={sizes[-1]}: {', '.join(final)}; stable from N={stable}")
+        print(f"{OUTCOMES[outcome].label}: top 3 by ST at N={sizes[-1]}: {', '.join(final)}; stable from N={stable}")
         for n in sizes:
             print(f"    N={n:4d} ({n * block:5d} points): {', '.join(tops[n])}")
     _ = np  # numpy arrays flow through analyze

@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--outcomes",
         nargs="+",
         default=None,
-        help="outcomes to analyse (default: peak_rung p_rung7 final_territory ceasefire_share)",
+        help="outcomes per design point to analyse (default: peak_rung p_rung7 final_territory ceasefire_share; "
+        "also p_rung6, mean_cohesion, peak_rung_5%%, peak_rung_95%%)",
     )
     disc = sub.add_parser("discover", help="PRIM scenario discovery: where in parameter space an outcome is likely")
     _opt_store_dir(disc, "a results folder whose design varied parameters")
@@ -275,8 +276,8 @@ def _batch_out(args: argparse.Namespace, exp: Any) -> Path:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    from simulation.analysis.outcomes import format_summary, summary_table
     from simulation.runner import load_experiment, run_experiment
-    from simulation.runner.batch import format_summary, summary_table
 
     exp = load_experiment(args.experiment, args.overrides)
     out = _batch_out(args, exp)
@@ -289,8 +290,8 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _summarize(args: argparse.Namespace) -> int:
+    from simulation.analysis.outcomes import format_summary, summary_table
     from simulation.runner import load_results
-    from simulation.runner.batch import format_summary, summary_table
 
     results = load_results(args.dir)
     mf = results.manifest
@@ -372,13 +373,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from simulation.analysis.sensitivity import OUTCOMES, load_sensitivity_experiment, ranking, run_sensitivity
+    from simulation.analysis.outcomes import OUTCOMES, SENSITIVITY_OUTCOMES, check_outcomes
+    from simulation.analysis.sensitivity import load_sensitivity_experiment, ranking, run_sensitivity
     from simulation.viz.plots import morris_plot, save, sensitivity_bars
 
-    outcomes = args.outcomes or list(OUTCOMES)
-    for o in outcomes:
-        if o not in OUTCOMES:
-            raise ScenarioError(None, "--outcomes", f"unknown outcome {o!r}; outcomes: {', '.join(OUTCOMES)}")
+    outcomes = check_outcomes(args.outcomes or SENSITIVITY_OUTCOMES)
     exp = load_sensitivity_experiment(args.experiment, args.method, args.overrides)
     out = _batch_out(args, exp)
     res = run_sensitivity(
@@ -389,9 +388,9 @@ def _sensitivity(args: argparse.Namespace) -> int:
     for o in outcomes:
         col = "ST" if res.method == "sobol" else "mu_star"
         sub = res.indices[res.indices["outcome"] == o].sort_values(col, ascending=False)
-        print(f"\n{OUTCOMES[o]} ({res.method}):")
+        print(f"\n{OUTCOMES[o].label} ({res.method}):")
         print(sub.drop(columns="outcome").head(10).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        fig = (sensitivity_bars if res.method == "sobol" else morris_plot)(res.indices, o, label=OUTCOMES[o])
+        fig = (sensitivity_bars if res.method == "sobol" else morris_plot)(res.indices, o, label=OUTCOMES[o].label)
         save(fig, figs / f"{o}.png")
         print(f"top 3 by {col}: {', '.join(ranking(res.indices, o, col))}")
     print(f"\nwrote {res.folder}/indices.parquet, indices.csv, second_order.*, figures/")

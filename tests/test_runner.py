@@ -113,7 +113,9 @@ def test_a_failing_run_is_recorded_and_the_rest_complete(small_file, tmp_path, m
     assert (r.runs.loc[r.runs["status"] == "complete", "peak_rung"].notna()).all()
     assert set(r.steps["run_id"]) == set(range(9))
     assert r.manifest["errors"] == 3 and r.manifest["run_status"] == "c" * 9 + "e" * 3
-    table = batch_mod.summary_table(r)
+    from simulation.analysis.outcomes import summary_table
+
+    table = summary_table(r)
     assert table["errors"].tolist() == [0, 0, 0, 3]
 
 

@@ -3,7 +3,8 @@
 ``escalation sensitivity EXPERIMENT [--method sobol|morris]`` builds Saltelli's scheme (Sobol'
 indices) or Morris trajectories over the experiment's parameter bounds, runs it through the batch
 runner (parallel, resumable, stored like any batch, with common random numbers so that every design
-point sees the same seeds), averages each outcome over the replicates of a point, and analyses it:
+point sees the same seeds), computes each outcome per design point over its replicates (the
+outcomes are defined once, in :mod:`simulation.analysis.outcomes`), and analyses it:
 first-order and total indices with confidence intervals (and second-order for Sobol'), or Morris's
 mu* and sigma. The analysis is :func:`analyze`, the same function the tests feed SALib's Ishigami
 function, so the wiring is proven apart from the model.
@@ -18,46 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.analysis.outcomes import SENSITIVITY_OUTCOMES, check_outcomes, outcomes_by_point
 from simulation.errors import AnalysisError, ExperimentError
 from simulation.runner.experiment import Experiment, load_experiment, salib_problem
 from simulation.runner.store import Results
 
 __all__ = [
-    "OUTCOMES",
     "SensitivityResult",
     "analyze",
     "load_sensitivity_experiment",
-    "outcomes_by_point",
     "problem_of",
     "ranking",
     "run_sensitivity",
 ]
-
-#: Outcomes per design point (over its replicates), from runs.parquet.
-OUTCOMES: dict[str, str] = {
-    "peak_rung": "mean peak rung",
-    "p_rung7": "P(peak rung ≥ 7)",
-    "final_territory": "mean final territory held",
-    "ceasefire_share": "share of runs reaching a ceasefire",
-}
-
-
-def outcomes_by_point(runs: pd.DataFrame, outcomes: list[str] | tuple[str, ...] = tuple(OUTCOMES)) -> pd.DataFrame:
-    """One row per design point (index point_id, sorted), one column per outcome."""
-    unknown = [o for o in outcomes if o not in OUTCOMES]
-    if unknown:
-        raise AnalysisError(f"unknown outcome {unknown[0]!r}; outcomes: {', '.join(OUTCOMES)}")
-    ok = runs[runs["status"] == "complete"]
-    g = ok.groupby("point_id", sort=True)
-    table = pd.DataFrame(
-        {
-            "peak_rung": g["peak_rung"].mean().astype(float),
-            "p_rung7": g["peak_rung"].apply(lambda s: float((s >= 7).mean())),
-            "final_territory": g["final_territory"].mean().astype(float),
-            "ceasefire_share": g["ceasefire_month"].apply(lambda s: float(s.notna().mean())),
-        }
-    )
-    return table[list(outcomes)]
 
 
 def analyze(
@@ -174,7 +148,7 @@ def run_sensitivity(
     out: str | Path,
     *,
     method: str | None = None,
-    outcomes: list[str] | tuple[str, ...] = tuple(OUTCOMES),
+    outcomes: list[str] | tuple[str, ...] = SENSITIVITY_OUTCOMES,
     overrides: list[str] | None = None,
     workers: int | None = None,
     dask: str | None = None,
@@ -188,6 +162,7 @@ def run_sensitivity(
         experiment if isinstance(experiment, Experiment) else load_sensitivity_experiment(experiment, method, overrides)
     )
     _check_kind(exp)
+    outcomes = check_outcomes(outcomes)  # before the batch, not after it
     method = "sobol" if exp.spec.design.kind == "saltelli" else "morris"
     results = run_experiment(exp, out, workers=workers, dask=dask, progress=progress, force=force)
     table = outcomes_by_point(results.runs, outcomes)

@@ -1,6 +1,6 @@
 """Scenario batches: experiment files, designs, executors and a results store that survives interruption."""
 
-from simulation.runner.batch import run_experiment, summary_table
+from simulation.runner.batch import run_experiment
 from simulation.runner.experiment import Experiment, ExperimentError, load_experiment, shipped_experiments
 from simulation.runner.store import Results, StoreError, load_results
 
@@ -13,5 +13,4 @@ __all__ = [
     "load_results",
     "run_experiment",
     "shipped_experiments",
-    "summary_table",
 ]

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from simulation import __version__
@@ -20,7 +19,7 @@ from simulation.runner.experiment import Experiment, experiment_toml_text, file_
 from simulation.runner.store import Results, Store, chunk_size_for, runs_frame, write_chunk_tables
 from simulation.scenario import Scenario, to_toml
 
-__all__ = ["Chunk", "run_experiment", "summary_table"]
+__all__ = ["Chunk", "run_experiment"]
 
 
 @dataclass(frozen=True)
@@ -204,54 +203,3 @@ def _progress(total: int, initial: int, show: bool, name: str) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, initial=initial, unit="run", desc=name, smoothing=0.05, dynamic_ncols=True)
-
-
-def summary_table(results: Results) -> pd.DataFrame:
-    """Key metrics by design point.
-
-    Mean and 90% interval of peak rung, P(rung >= 6), P(rung >= 7), mean final territory, ceasefire
-    share, and the number of runs and of errors.
-    """
-    runs = results.runs
-    points = {p["point_id"]: p for p in results.manifest["design"]["points"]}
-    rows = []
-    for pid, every in runs.groupby("point_id", sort=True):
-        g = every[every["status"] == "complete"]
-        p = points[pid]
-        label = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p["values"].items())
-        peak = g["peak_rung"].astype(float)
-        rows.append(
-            {
-                "point": label or p["scenario"],
-                "runs": len(g),
-                "errors": int((every["status"] == "error").sum()),
-                "peak_rung": peak.mean(),
-                "peak_rung_5%": peak.quantile(0.05),
-                "peak_rung_95%": peak.quantile(0.95),
-                "P(rung>=6)": (peak >= 6).mean(),
-                "P(rung>=7)": (peak >= 7).mean(),
-                "final_territory": g["final_territory"].mean(),
-                "ceasefire_share": g["ceasefire_month"].notna().mean(),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def format_summary(table: pd.DataFrame, limit: int = 40) -> str:
-    """The summary table as text for the terminal (the first ``limit`` points)."""
-    if table.empty:
-        return "no complete runs"
-    fmt = {
-        "peak_rung": "{:.2f}".format,
-        "peak_rung_5%": "{:.0f}".format,
-        "peak_rung_95%": "{:.0f}".format,
-        "P(rung>=6)": "{:.2f}".format,
-        "P(rung>=7)": "{:.2f}".format,
-        "final_territory": "{:.2f}".format,
-        "ceasefire_share": "{:.2f}".format,
-    }
-    shown = table.head(limit)
-    text = shown.to_string(index=False, formatters=fmt)
-    if len(table) > limit:
-        text += f"\n... {len(table) - limit} more design points (see runs.parquet)"
-    return text

@@ -49,7 +49,7 @@ from simulation.scenario import (
     parse_assignment,
 )
 
-__all__ = ["DesignPoint", "Experiment", "ExperimentError", "load_experiment", "shipped_experiments"]
+__all__ = ["DesignPoint", "Experiment", "ExperimentError", "load_experiment", "point_label", "shipped_experiments"]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -104,11 +104,14 @@ class DesignPoint:
 
     @property
     def label(self) -> str:
-        """Short readable label: the scenario's name and the varied values."""
-        if not self.values:
-            return self.scenario.name
-        vals = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.values.items())
-        return vals
+        """Short readable label: the varied values, or the scenario's name (:func:`point_label`)."""
+        return point_label(self.scenario.name, self.values)
+
+
+def point_label(scenario: str, values: dict[str, Any]) -> str:
+    """A design point's label, the one spelling everywhere: ``aid_level=0.5, member_unity=0`` or the scenario."""
+    vals = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+    return vals or scenario
 
 
 @dataclass(frozen=True)

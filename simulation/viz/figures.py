@@ -45,7 +45,8 @@ class PlotData:
 
 def load_for_plots(path: str | Path) -> PlotData:
     """Open a results folder for plotting (StoreError if it is not one)."""
-    from simulation.viz.plots import caption_text, labelled_runs
+    from simulation.analysis.outcomes import labelled_runs
+    from simulation.viz.plots import caption_text
 
     results = load_results(path)
     runs = labelled_runs(results.runs, results.manifest)

@@ -21,18 +21,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulation import parameters
+from simulation.analysis.outcomes import OUTCOMES, outcomes_by
 from simulation.errors import PlotError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.viz.style import OKABE_ITO, STYLE, TOL_MUTED, palette
 
 __all__ = [
     "OKABE_ITO",
-    "PHASE_METRICS",
     "STEP_METRICS",
     "TOL_MUTED",
     "caption_text",
     "escalation_curves",
-    "labelled_runs",
     "ladder_occupancy",
     "member_view",
     "palette",
@@ -65,34 +64,9 @@ STEP_METRICS: dict[str, str] = {
     "russia_force": "Russia's committed force (0-1)",
 }
 
-#: Per-run outcomes a phase diagram can show (computed per design point from runs.parquet).
-PHASE_METRICS: dict[str, str] = {
-    "p_rung7": "P(peak rung ≥ 7): direct clash",
-    "p_rung6": "P(peak rung ≥ 6): nuclear signalling",
-    "peak_rung": "mean peak rung",
-    "final_territory": "mean final territory held (share)",
-    "ceasefire_share": "share of runs reaching a ceasefire",
-    "mean_cohesion": "mean alliance cohesion",
-}
-
-
 # ---------------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------------
-
-
-def labelled_runs(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Complete runs with a ``label`` column naming their design point (scenario, or the varied values)."""
-    points = {p["point_id"]: p for p in manifest["design"]["points"]}
-
-    def label(pid: int) -> str:
-        p = points[pid]
-        vals = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p["values"].items())
-        return vals or p["scenario"]
-
-    out = runs[runs["status"] == "complete"].copy()
-    out["label"] = [label(int(p)) for p in out["point_id"]]
-    return out
 
 
 def caption_text(manifest: dict[str, Any]) -> str:
@@ -133,7 +107,7 @@ def save(fig: Figure, path: Any, fmt: str | None = None) -> None:
 
 def _groups(runs: pd.DataFrame, limit: int = 10) -> list[tuple[str, np.ndarray]]:
     if "label" not in runs:
-        raise PlotError("runs need a 'label' column: use plots.labelled_runs(runs, manifest)")
+        raise PlotError("runs need a 'label' column: use simulation.analysis.outcomes.labelled_runs(runs, manifest)")
     order = runs.drop_duplicates("label").sort_values("point_id")["label"].tolist()
     if len(order) > limit:
         raise PlotError(
@@ -316,18 +290,9 @@ def ladder_occupancy(
 
 
 def phase_values(runs: pd.DataFrame, x: str, y: str, metric: str) -> pd.DataFrame:
-    """The metric per (x, y) grid point as a table (rows y, columns x)."""
-    _check_metric(metric, PHASE_METRICS)
-    ok = runs[runs["status"] == "complete"] if "status" in runs else runs
-    g = ok.groupby([y, x])
-    if metric == "p_rung7":
-        v = g["peak_rung"].apply(lambda s: float((s >= 7).mean()))
-    elif metric == "p_rung6":
-        v = g["peak_rung"].apply(lambda s: float((s >= 6).mean()))
-    elif metric == "ceasefire_share":
-        v = g["ceasefire_month"].apply(lambda s: float(s.notna().mean()))
-    else:
-        v = g[metric].mean().astype(float)
+    """An outcome (:data:`~simulation.analysis.outcomes.OUTCOMES`) per (x, y) grid point: rows y, columns x."""
+    _check_metric(metric, {k: o.label for k, o in OUTCOMES.items()})
+    v = outcomes_by(runs, [y, x], [metric])[metric]
     return v.unstack(x).sort_index().sort_index(axis=1)
 
 
@@ -353,9 +318,10 @@ def phase_diagram(runs: pd.DataFrame, *, x: str, y: str, metric: str = "p_rung7"
     fig = _figure(10, 8.2)
     ax = fig.subplots()
     xs, ys, z = table.columns.to_numpy(float), table.index.to_numpy(float), table.to_numpy(float)
-    cmap = "cividis_r" if metric in ("p_rung7", "p_rung6", "peak_rung") else "cividis"
+    outcome = OUTCOMES[metric]
+    cmap = "cividis_r" if outcome.worse_when_high else "cividis"
     mesh = ax.pcolormesh(xs, ys, z, shading="nearest", cmap=cmap, gid="heatmap")
-    fig.colorbar(mesh, ax=ax, label=PHASE_METRICS[metric])
+    fig.colorbar(mesh, ax=ax, label=outcome.label)
     if np.nanmax(z) > np.nanmin(z):
         from matplotlib import patheffects
 
@@ -368,7 +334,7 @@ def phase_diagram(runs: pd.DataFrame, *, x: str, y: str, metric: str = "p_rung7"
     ax.set_yticks(ys if len(ys) <= 11 else ys[:: -(-len(ys) // 11)])
     ax.set_xlabel(_param_label(x))
     ax.set_ylabel(_param_label(y))
-    ax.set_title(f"Phase diagram: {PHASE_METRICS[metric]}")
+    ax.set_title(f"Phase diagram: {outcome.label}")
     ax.grid(False)
     _caption(fig, caption)
     return fig

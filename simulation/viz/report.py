@@ -11,7 +11,7 @@ import html
 import io
 from pathlib import Path
 
-from simulation.runner.batch import summary_table
+from simulation.analysis.outcomes import OUTCOMES, summary_table
 from simulation.viz.figures import FIGURE_KINDS, PlotData, PlotError, draw
 
 __all__ = ["render_report", "write_report"]
@@ -58,10 +58,8 @@ def render_report(data: PlotData) -> str:
     parts.append("<h2>Summary by design point</h2>")
     table = summary_table(data.results)
     parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0, classes="summary"))
-    parts.append(
-        "<p class='note'>peak_rung: mean, with the 5% and 95% quantiles across seeds; P(rung&gt;=k): share "
-        "of runs whose peak rung reached k (6: nuclear signalling, 7: direct clash with a member).</p>"
-    )
+    notes = "; ".join(f"{esc(c)}: {esc(OUTCOMES[c].label)}" for c in table.columns if c in OUTCOMES)
+    parts.append(f"<p class='note'>runs: complete runs; errors: runs that raised; {notes}.</p>")
 
     parts.append("<h2>Figures</h2>")
     for kind in FIGURE_KINDS:
