@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +16,23 @@ from simulation import __version__
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS, summarize
 from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
-from simulation.runner.experiment import Experiment, experiment_toml_text, file_sha256, load_experiment
-from simulation.runner.store import Results, Store, chunk_size_for, runs_frame, write_chunk_tables
+from simulation.runner.experiment import (
+    DEFAULT_MAX_RUNS,
+    Experiment,
+    experiment_toml_text,
+    file_sha256,
+    load_experiment,
+)
+from simulation.runner.store import (
+    FORMAT,
+    Results,
+    Store,
+    StoreError,
+    chunk_files,
+    chunk_size_for,
+    runs_frame,
+    write_chunk_tables,
+)
 from simulation.scenario import Scenario, to_toml
 
 __all__ = ["Chunk", "run_experiment"]
@@ -32,11 +48,13 @@ class Chunk:
     scenarios: dict[int, Scenario]
 
 
-def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]]]:
-    """Run a chunk (in a worker): write its steps and members parts, return its runs' rows.
+def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Run a chunk (in a worker): write its steps and members parts; return its runs' rows and file records.
 
-    A run that raises is recorded with its error and the chunk goes on. Columns stay numpy arrays
-    until one Arrow table per chunk is written: no per-run DataFrame.
+    A run that raises is recorded with its error and the chunk goes on; so is a run that does not
+    cover every month from 0 to its horizon (unless the model recorded why it stopped): a store never
+    holds a run with missing months. Columns stay numpy arrays until one Arrow table per chunk is
+    written: no per-run DataFrame.
     """
     steps: list[dict[str, np.ndarray]] = []
     members: list[dict[str, np.ndarray]] = []
@@ -51,15 +69,26 @@ def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]]]:
             "scenario": sc.name,
         }
         try:
-            _, s, m = simulate(sc, seed)
+            model, s, m = simulate(sc, seed)
         except Exception as e:  # a failing run is data, not the end of the batch
             rows.append({**row, "status": "error", "error": f"{type(e).__name__}: {e}"})
             continue
-        steps.append({"run_id": np.full(len(s["month"]), run_id, dtype=np.int64), **s})
+        months = s["month"]
+        horizon = sc.values.steps
+        whole = len(months) == horizon + 1 and int(months[0]) == 0 and int(months[-1]) == horizon
+        stopped = "" if whole else str(getattr(model, "stop_reason", "") or "")
+        if not whole and not stopped:
+            got = f"months {int(months[0])}..{int(months[-1])} ({len(months)} rows)" if len(months) else "no month"
+            rows.append({**row, "status": "error", "error": f"IncompleteRun: {got}, not 0..{horizon}"})
+            continue
+        steps.append({"run_id": np.full(len(months), run_id, dtype=np.int64), **s})
         members.append({"run_id": np.full(len(m["month"]), run_id, dtype=np.int64), **m})
-        rows.append({**row, "status": "complete", "error": "", **summarize(s)})
-    write_chunk_tables(Path(chunk.out), chunk.chunk_id, _table(steps, STEP_COLUMNS), _table(members, MEMBER_COLUMNS))
-    return chunk.chunk_id, rows
+        note = f"stopped at month {int(months[-1])}: {stopped}" if stopped else ""
+        rows.append({**row, "status": "complete", "error": note, "_months": len(months), **summarize(s)})
+    files = write_chunk_tables(
+        Path(chunk.out), chunk.chunk_id, _table(steps, STEP_COLUMNS), _table(members, MEMBER_COLUMNS)
+    )
+    return chunk.chunk_id, rows, files
 
 
 def _table(parts: list[dict[str, np.ndarray]], columns: tuple[str, ...]) -> pa.Table:
@@ -77,36 +106,86 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+#: Up to this many design points are listed in manifest.json; a larger design goes to design.parquet.
+_MANIFEST_POINTS = 100_000
+
+
 def _manifest(exp: Experiment, chunk_size: int) -> dict[str, Any]:
+    n_points = len(exp.points)
+    design: dict[str, Any] = {"kind": exp.spec.design.kind, "parameters": list(exp.parameter_names)}
+    if n_points <= _MANIFEST_POINTS:
+        design["points"] = [
+            {"point_id": i, "scenario": _scenario_name(exp, i), "values": exp.point_values(i)} for i in range(n_points)
+        ]
+    else:
+        design["points_file"] = "design.parquet"
     return {
-        "format": 1,
+        "format": FORMAT,
         "experiment": {
             "name": exp.name,
             "description": exp.description,
             "file": str(exp.source or ""),
             "sha256": file_sha256(exp.source),
+            "sets": list(exp.sets),
         },
         "fingerprint": exp.fingerprint(),
         "package_version": __version__,
-        "design": {
-            "kind": exp.spec.design.kind,
-            "parameters": list(exp.parameter_names),
-            "points": [{"point_id": p.point_id, "scenario": p.scenario.name, "values": p.values} for p in exp.points],
-        },
+        "design": design,
         "replications": exp.replications,
         "steps": exp.steps,
         "seed": exp.seed,
         "seed_scheme": "SeedSequence(seed).spawn(2)[1].spawn(n_runs, or replications with common random numbers); "
         "run seed = child.generate_state(1, uint64) >> 1",
         "common_random_numbers": exp.common_seeds,
-        "seeds": [int(s) for s in exp.run_seeds()],
+        "seeds": exp.run_seeds().tolist(),
         "chunk_size": chunk_size,
         "n_runs": exp.n_runs,
         "started": _now(),
         "finished": None,
         "status": "running",
         "run_status": "p" * exp.n_runs,
+        "counts": {"complete": 0, "error": 0, "pending": exp.n_runs},
     }
+
+
+def _scenario_name(exp: Experiment, i: int) -> str:
+    """Point i's scenario name, without building a sweep's scenario (they all bear the base's name)."""
+    return exp.base.name if exp.base is not None else exp.points[i].scenario.name
+
+
+def _write_design(exp: Experiment, path: Path) -> None:
+    """design.parquet: one row per design point (point_id, scenario, the varied values)."""
+    import pandas as pd
+
+    n = len(exp.points)
+    cols: dict[str, Any] = {"point_id": np.arange(n, dtype=np.int64), "scenario": [_scenario_name(exp, 0)] * n}
+    matrix = exp.matrix()
+    for j, name in enumerate(exp.parameter_names):
+        cols[name] = matrix[:, j]
+    pd.DataFrame(cols).to_parquet(path, index=False)
+
+
+def _chunks(
+    exp: Experiment, size: int, done: set[int], out: Path, horizons: dict[int, dict[int, int]]
+) -> Iterator[Chunk]:
+    """The chunks still to run, built one at a time as the executor asks (memory flat in the batch size).
+
+    Chunk k holds runs k*size .. (k+1)*size - 1: its composition depends only on the chunk size.
+    ``horizons`` gets each chunk's months per design point, for the check at commit.
+    """
+    seeds = exp.run_seeds()
+    reps, n = exp.replications, exp.n_runs
+    for cid in range(-(-n // size)):
+        if cid in done:
+            continue
+        runs, scenarios = [], {}
+        for r in range(cid * size, min(n, (cid + 1) * size)):
+            pid, rep = divmod(r, reps)
+            if pid not in scenarios:
+                scenarios[pid] = exp.points[pid].scenario
+            runs.append((r, pid, rep, int(seeds[r])))
+        horizons[cid] = {pid: sc.values.steps for pid, sc in scenarios.items()}
+        yield Chunk(cid, str(out), tuple(runs), scenarios)
 
 
 def run_experiment(
@@ -118,75 +197,121 @@ def run_experiment(
     executor: Executor | None = None,
     sets: list[str] | dict[str, Any] | None = None,
     force: bool = False,
+    salvage: bool = False,
+    max_runs: int = DEFAULT_MAX_RUNS,
     progress: bool = True,
 ) -> Results:
-    """Run (or resume) an experiment into the results folder ``out``.
+    """Run (or resume, or repair) an experiment into the results folder ``out``.
 
     Args:
         experiment: an Experiment, an experiment file or a shipped experiment's name.
-        out: the results folder; an interrupted one is resumed.
+        out: the results folder; an interrupted or damaged one is resumed (damaged chunks recomputed).
         workers: worker processes (default: the CPU count; 1 runs serially in this process).
         dask: ``"local"`` for a Dask LocalCluster, or a scheduler address ``tcp://host:8786``.
         executor: an executor to use instead of building one (tests, notebooks).
         sets: ``key=value`` overrides of the experiment file or of scenario parameters.
-        force: replace the results of a different experiment found in ``out``.
+        force: replace the results of a different experiment found in ``out`` (committed chunks of
+            this experiment are kept).
+        salvage: ``out`` lost its manifest: keep the committed chunks of this experiment found there.
+        max_runs: refuse an experiment file whose design has more runs than this.
         progress: show a progress bar (runs done, runs/s, time left).
 
     Returns:
         The results folder, read back.
+
+    Raises:
+        StoreError: ``out`` is being written by another batch (the message names it), or holds
+            another experiment's results (without ``force``).
     """
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, sets)
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, sets, max_runs=max_runs)
     store = Store(Path(out))
     size = exp.spec.experiment.chunk_size or chunk_size_for(exp.n_runs)
     fresh = _manifest(exp, size)
-    done = store.open(fresh["fingerprint"], fresh, force=force)
-    size = store.manifest["chunk_size"]
-    runs = exp.runs()
-    chunks = [runs[i : i + size] for i in range(0, len(runs), size)]
-    todo = [
-        Chunk(
-            cid,
-            str(store.path),
-            tuple((r, p.point_id, rep, seed) for r, p, rep, seed in c),
-            {p.point_id: p.scenario for _, p, _, _ in c},
-        )
-        for cid, c in enumerate(chunks)
-        if cid not in done
-    ]
+    fingerprint = fresh["fingerprint"]
+    done = store.open(fingerprint, fresh, force=force, salvage=salvage)
+    try:
+        _run(exp, store, done, fingerprint, workers, dask, executor, progress)
+    finally:
+        store.close()
+    return Results(store.path)
+
+
+def _run(
+    exp: Experiment,
+    store: Store,
+    done: dict[int, dict[str, Any]],
+    fingerprint: str,
+    workers: int | None,
+    dask: str | None,
+    executor: Executor | None,
+    progress: bool,
+) -> None:
+    """The batch itself, with the store open and locked."""
+    size = int(store.manifest["chunk_size"])
     (store.path / "experiment.toml").write_text(experiment_toml_text(exp.source), "utf-8")
     (store.path / "scenarios").mkdir(exist_ok=True)
     for name, sc in exp.scenarios().items():
         (store.path / "scenarios" / f"{name}.toml").write_text(to_toml(sc), "utf-8")
-    status = list(store.manifest["run_status"])
+    if "points_file" in store.manifest["design"]:
+        _write_design(exp, store.path / "design.parquet")
+    status = bytearray(b"p" * exp.n_runs)
+    for rec in done.values():
+        first = rec["first_run"]
+        status[first : first + len(rec["run_status"])] = rec["run_status"].encode()
+    store.manifest["run_status"] = status.decode()
     store.write_manifest()
-    values = {p.point_id: p.values for p in exp.points}
-    bar = _progress(exp.n_runs, sum(len(chunks[c]) for c in done), progress, exp.name)
+    horizons: dict[int, dict[int, int]] = {}
+    bar = _progress(exp.n_runs, exp.n_runs - status.count(b"p"), progress, exp.name)
     own = executor is None
     ex = executor if executor is not None else make_executor(workers, dask)
     last = time.monotonic()
     try:
-        for cid, rows in ex.imap_unordered(run_chunk, todo):
+        for cid, rows, files in ex.imap_unordered(run_chunk, _chunks(exp, size, set(done), store.path, horizons)):
+            _check_months(cid, rows, files, horizons.pop(cid))
             for row in rows:
-                row.update(values[row["point_id"]])
-                status[row["run_id"]] = "c" if row["status"] == "complete" else "e"
-            store.commit_chunk(cid, runs_frame(rows, exp.parameter_names))
+                row.update(exp.point_values(row["point_id"]))
+                status[row["run_id"]] = ord("c") if row["status"] == "complete" else ord("e")
+            store.commit_chunk(cid, runs_frame(rows, exp.parameter_names), files, fingerprint, size)
             bar.update(len(rows))
-            if time.monotonic() - last > 1.0:
-                store.manifest["run_status"] = "".join(status)
+            if time.monotonic() - last > 2.0:  # progress for readers; the final status is derived from disk
+                store.manifest["run_status"] = status.decode()
                 store.write_manifest()
                 last = time.monotonic()
     except BaseException:
-        store.manifest.update(status="interrupted", run_status="".join(status))
-        store.write_manifest()
+        _finish(store, exp.n_runs, "interrupted")
         raise
     finally:
         bar.close()
         if own:
             ex.close()
-    store.consolidate()
-    store.manifest.update(status="complete", finished=_now(), run_status="".join(status), errors=status.count("e"))
+    _finish(store, exp.n_runs, "complete")
+
+
+def _check_months(cid: int, rows: list[dict[str, Any]], files: dict[str, dict[str, Any]], horizons: dict) -> None:
+    """At commit: every complete run has months 0..horizon, and the steps part holds exactly those rows."""
+    total = 0
+    for row in rows:
+        months = row.pop("_months", 0)
+        total += months
+        if row["status"] == "complete" and months != horizons[row["point_id"]] + 1 and not row["error"]:
+            raise StoreError(
+                f"chunk {cid}: run {row['run_id']} has {months} months, not {horizons[row['point_id']] + 1}"
+            )
+    written = files[chunk_files(cid)["steps"]]["rows"]
+    if written != total:
+        raise StoreError(f"chunk {cid}: the steps part has {written} rows, its runs {total} months")
+
+
+def _finish(store: Store, n_runs: int, status: str) -> None:
+    """Derive every run's status from the commit records on disk and write the final manifest."""
+    run_status, counts = store.derive_status(n_runs)
+    if status == "complete" and counts["pending"]:
+        status = "incomplete"
+    update: dict[str, Any] = {"status": status, "run_status": run_status, "counts": counts, "errors": counts["error"]}
+    if status == "complete":
+        update.update(finished=_now(), runs_file=store.consolidate())
+    store.manifest.update(update)
     store.write_manifest()
-    return Results(store.path)
 
 
 class _NoBar:

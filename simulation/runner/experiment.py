@@ -22,17 +22,23 @@ Seeds: ``SeedSequence(seed).spawn(2)`` gives one sequence for sampling the desig
 runs; the runs' sequence is spawned once per (design point, replicate), points in design order and
 replicates within a point, and each child gives the run's integer seed. The seeds are fixed before
 the batch starts and written into the output, so any executor gives the same results.
+
+Designs are sized before they are built: a design of more runs than ``max_runs`` (default 10^6) is
+refused at once with its size. The points themselves are built on demand (:class:`DesignPoints`): a
+grid is its axes, a sampled design its matrix, and a point's scenario exists only while it is used,
+so memory does not grow with the number of points.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
+import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -49,7 +55,21 @@ from simulation.scenario import (
     parse_assignment,
 )
 
-__all__ = ["DesignPoint", "Experiment", "ExperimentError", "load_experiment", "point_label", "shipped_experiments"]
+__all__ = [
+    "DEFAULT_MAX_RUNS",
+    "DesignPoint",
+    "DesignPoints",
+    "Experiment",
+    "ExperimentError",
+    "load_experiment",
+    "point_label",
+    "shipped_experiments",
+]
+
+#: Largest batch built without ``--max-runs``: 10^6 runs is days of computing on a laptop.
+DEFAULT_MAX_RUNS = 1_000_000
+#: Seeds are spawned this many at a time, so that a large batch never holds all its SeedSequences.
+_SEED_BLOCK = 4096
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -114,6 +134,53 @@ def point_label(scenario: str, values: dict[str, Any]) -> str:
     return vals or scenario
 
 
+class DesignPoints(Sequence[DesignPoint]):
+    """The points of a design, built on demand (a point's scenario exists only while it is used).
+
+    A grid keeps its axes, a sampled design its (points x parameters) matrix, a scenarios design its
+    list; ``points[i]`` builds point ``i``. Iteration, ``len`` and negative indices work as on a tuple.
+    """
+
+    def __init__(
+        self,
+        n: int,
+        values_of: Callable[[int], dict[str, Any]],
+        scenario_of: Callable[[dict[str, Any]], Scenario],
+        fixed: tuple[DesignPoint, ...] | None = None,
+    ):
+        """Points ``0 .. n-1``: ``values_of(i)`` gives the varied values, ``scenario_of`` the scenario."""
+        self._n, self._values_of, self._scenario_of, self._fixed = n, values_of, scenario_of, fixed
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> DesignPoint: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DesignPoint]: ...
+
+    def __getitem__(self, i: int | slice) -> DesignPoint | list[DesignPoint]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(f"design point {i} out of range (the design has {self._n})")
+        if self._fixed is not None:
+            return self._fixed[i]
+        values = self._values_of(i)
+        return DesignPoint(i, self._scenario_of(values), values)
+
+    def __iter__(self) -> Iterator[DesignPoint]:
+        for i in range(self._n):
+            yield self[i]
+
+    def values(self, i: int) -> dict[str, Any]:
+        """The varied values of point ``i`` (without building its scenario)."""
+        return self._fixed[i].values if self._fixed is not None else self._values_of(i)
+
+
 @dataclass(frozen=True)
 class Experiment:
     """A validated experiment: its design points, replications, horizon and seeds."""
@@ -122,7 +189,7 @@ class Experiment:
     description: str
     source: Path | None
     spec: ExperimentFile
-    points: tuple[DesignPoint, ...]
+    points: Sequence[DesignPoint]
     replications: int
     steps: int | None
     seed: int
@@ -130,6 +197,9 @@ class Experiment:
     base: Scenario | None = None
     common_seeds: bool = False
     bounds: tuple[tuple[float, float], ...] = ()  # sampling bounds of lhs, sobol, saltelli and morris designs
+    sets: tuple[str, ...] = ()  # the command line's --set overrides, kept to name the command that repeats it
+    design_matrix: Any = field(default=None, repr=False, compare=False)  # sampled designs: the typed matrix
+    _fingerprint: str = field(default="", repr=False, compare=False)
 
     def scenarios(self) -> dict[str, Scenario]:
         """The resolved scenarios worth keeping with the results: the base, or each listed scenario."""
@@ -149,33 +219,60 @@ class Experiment:
         """
         _, runs = np.random.SeedSequence(self.seed).spawn(2)
         n = self.replications if self.common_seeds else self.n_runs
-        seeds = np.array(
-            [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in runs.spawn(n)], dtype=np.int64
-        )
+        seeds = np.empty(n, dtype=np.int64)
+        # Spawned a block at a time: successive spawn() calls continue the same children, so the seeds
+        # are those of one spawn(n), without n SeedSequence objects alive at once.
+        for start in range(0, n, _SEED_BLOCK):
+            block = runs.spawn(min(_SEED_BLOCK, n - start))
+            seeds[start : start + len(block)] = [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in block]
         return np.tile(seeds, len(self.points)) if self.common_seeds else seeds
 
     def matrix(self) -> np.ndarray:
         """The design as a (points x parameters) array, in design and parameter order."""
-        return np.array([[p.values[k] for k in self.parameter_names] for p in self.points], dtype=float)
+        if self.design_matrix is not None:
+            return np.array(self.design_matrix, dtype=float)
+        names = self.parameter_names
+        return np.array([[v[k] for k in names] for v in map(self.point_values, range(len(self.points)))], dtype=float)
 
-    def runs(self) -> list[tuple[int, DesignPoint, int, int]]:
-        """Every run as (run_id, point, replicate, seed), points in design order, replicates within."""
+    def point_values(self, i: int) -> dict[str, Any]:
+        """The varied values of design point ``i``, without building its scenario."""
+        pts = self.points
+        return pts.values(i) if isinstance(pts, DesignPoints) else pts[i].values
+
+    def runs(self) -> Iterator[tuple[int, DesignPoint, int, int]]:
+        """Every run as (run_id, point, replicate, seed), points in design order, replicates within.
+
+        A generator: each point is built once, when its first run comes.
+        """
         seeds = self.run_seeds()
-        out = []
-        for run_id, (point, rep) in enumerate(itertools.product(self.points, range(self.replications))):
-            out.append((run_id, point, rep, int(seeds[run_id])))
-        return out
+        run_id = 0
+        for point in self.points:
+            for rep in range(self.replications):
+                yield run_id, point, rep, int(seeds[run_id])
+                run_id += 1
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the results: resolved scenarios, design, seeds, horizon."""
-        doc = {
-            "points": [{"scenario": p.scenario.to_dict(), "values": p.values} for p in self.points],
-            "replications": self.replications,
-            "steps": self.steps,
-            "seed": self.seed,
-            "common_seeds": self.common_seeds,
-        }
-        return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+        if self._fingerprint:
+            return self._fingerprint
+        return _fingerprint(self.points, self.replications, self.steps, self.seed, self.common_seeds)
+
+
+def _fingerprint(points: Iterable[DesignPoint], replications: int, steps: int | None, seed: int, crn: bool) -> str:
+    """SHA-256 of the experiment document, hashed point by point (memory flat in the number of points).
+
+    The bytes hashed are exactly ``json.dumps(doc, sort_keys=True, default=str)`` of the whole document
+    {common_seeds, points: [{scenario, values}, ...], replications, seed, steps}, as format-1 stores
+    computed it at once: their fingerprints stay valid.
+    """
+    h = hashlib.sha256()
+    h.update(('{"common_seeds": ' + json.dumps(crn) + ', "points": [').encode())
+    for i, p in enumerate(points):
+        doc = {"scenario": p.scenario.to_dict(), "values": p.values}
+        h.update(((", " if i else "") + json.dumps(doc, sort_keys=True, default=str)).encode())
+    tail = {"replications": replications, "seed": seed, "steps": steps}
+    h.update(("], " + json.dumps(tail, sort_keys=True, default=str)[1:]).encode())
+    return h.hexdigest()
 
 
 def shipped_experiments() -> dict[str, Path]:
@@ -188,16 +285,20 @@ def shipped_experiments() -> dict[str, Path]:
     return out
 
 
-def load_experiment(path: str | Path, sets: list[str] | dict[str, Any] | None = None) -> Experiment:
+def load_experiment(
+    path: str | Path, sets: list[str] | dict[str, Any] | None = None, *, max_runs: int = DEFAULT_MAX_RUNS
+) -> Experiment:
     """Load and validate an experiment file (or a shipped experiment's name).
 
     Args:
         path: the experiment file, or a shipped experiment's name (``"default"``).
         sets: ``key=value`` overrides: keys of the file (``experiment.replications=4``,
             ``design.samples=64``) or scenario parameters (``aid_level=0.3``), applied to every run.
+        max_runs: refuse a design of more runs than this (sized before anything is built).
 
     Raises:
-        ExperimentError: the file, a key, a value or a design is not acceptable.
+        ExperimentError: the file, a key, a value or a design is not acceptable, or the design is
+            larger than ``max_runs``.
     """
     p = Path(path)
     if not p.is_file():
@@ -230,7 +331,12 @@ def load_experiment(path: str | Path, sets: list[str] | dict[str, Any] | None = 
         else:
             msg = f"{err.get('input')!r} is not allowed: {err['msg'].lower()}"
         raise ExperimentError(None if key in overridden else p, key, msg, line) from None
-    return _resolve(spec, p, overridden)
+    exp = _resolve(spec, p, overridden, max_runs)
+    if isinstance(sets, list):
+        object.__setattr__(exp, "sets", tuple(sets))
+    elif sets:
+        object.__setattr__(exp, "sets", tuple(f"{k}={json.dumps(v)}" for k, v in sets.items()))
+    return exp
 
 
 def _apply_sets(raw: dict[str, Any], sets: list[str] | dict[str, Any], path: Path) -> set[str]:
@@ -258,7 +364,7 @@ def _fail(path: Path | None, loc: tuple[str, ...], msg: str, overridden: set[str
     return ExperimentError(path, key, msg, _line_of(path, loc) if path else None)
 
 
-def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experiment:
+def _resolve(spec: ExperimentFile, path: Path, overridden: set[str], max_runs: int) -> Experiment:
     ex, design = spec.experiment, spec.design
     base_overrides = dict(spec.overrides)
     for key in base_overrides:
@@ -306,18 +412,23 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
                 "a 'scenarios' design takes no parameters; use [overrides] for values common to every scenario",
                 overridden,
             )
-        points = [
+        _check_size(len(design.scenarios), ex.replications, max_runs, ("design", "scenarios"), path, overridden)
+        fixed = tuple(
             DesignPoint(i, scenario(ref, {}, ("design", "scenarios")), {}) for i, ref in enumerate(design.scenarios)
-        ]
+        )
+        points = DesignPoints(len(fixed), lambda i: {}, lambda v: fixed[0].scenario, fixed=fixed)
         base = None
         bounds = ()
+        matrix = None
     else:
         if not design.parameters:
             raise _fail(
                 path, ("design", "parameters"), f"a {design.kind!r} design needs [design.parameters]", overridden
             )
         decls = [_declared(k, path, ("design", "parameters", k), overridden) for k in names]
-        rows = _sample(design, decls, ex.seed, path, overridden)
+        loc = ("design", "parameters") if design.kind == "grid" else ("design", "samples")
+        _check_size(_design_size(design, decls, path, overridden), ex.replications, max_runs, loc, path, overridden)
+        n_points, values_of, matrix = _sample(design, decls, ex.seed, path, overridden)
         if design.kind != "grid":
             bounds = tuple(
                 _bounds(p, design.parameters[p.key], path, ("design", "parameters", p.key), overridden, need_n=False)[
@@ -326,23 +437,67 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str]) -> Experime
                 for p in decls
             )
         base = scenario(ex.scenario, {}, ("experiment", "scenario"))
-        points = [DesignPoint(i, base.with_overrides(row), row) for i, row in enumerate(rows)]
+        points = DesignPoints(n_points, values_of, base.with_overrides)
+    common = ex.common_random_numbers if ex.common_random_numbers is not None else design.kind in ("saltelli", "morris")
+    # One pass over the points builds (so validates) every point's scenario before any run starts and
+    # hashes it; nothing is kept, so memory does not grow with the design.
+    fingerprint = _fingerprint(points, ex.replications, ex.steps, ex.seed, common)
     return Experiment(
         name=ex.name or path.stem,
         description=ex.description,
         source=path,
         spec=spec,
-        points=tuple(points),
+        points=points,
         replications=ex.replications,
         steps=ex.steps,
         seed=ex.seed,
         parameter_names=names,
         base=base,
         bounds=bounds if design.kind not in ("grid", "scenarios") else (),
-        common_seeds=ex.common_random_numbers
-        if ex.common_random_numbers is not None
-        else design.kind in ("saltelli", "morris"),
+        common_seeds=common,
+        design_matrix=matrix,
+        _fingerprint=fingerprint,
     )
+
+
+def _design_size(design: DesignSection, decls: list[params.Param], path: Path, overridden: set[str]) -> int:
+    """Number of points of a parameter design, from its description alone (nothing is built).
+
+    For a grid of integer parameters it is an upper bound (a low/high/n axis of integers keeps its
+    distinct values only), exact otherwise.
+    """
+    d = len(decls)
+    if design.kind == "grid":
+        n = 1
+        for p in decls:
+            value = design.parameters[p.key]
+            if isinstance(value, list):
+                n *= len(value)
+                continue
+            low, high, k = _bounds(p, value, path, ("design", "parameters", p.key), overridden, need_n=True)
+            n *= min(k, round(high) - round(low) + 1) if p.kind is int else k
+        return n
+    if design.kind == "saltelli":
+        return design.samples * (2 * d + 2 if design.second_order else d + 2)
+    if design.kind == "morris":
+        return design.samples * (d + 1)
+    return design.samples
+
+
+def _check_size(
+    n_points: int, replications: int, max_runs: int, loc: tuple[str, ...], path: Path, overridden: set[str]
+) -> None:
+    """Refuse a design of more than ``max_runs`` runs, before anything is built."""
+    n_runs = n_points * replications
+    if n_runs > max_runs:
+        raise _fail(
+            path,
+            loc,
+            f"the design has {n_points:,} points x {replications:,} replications = {n_runs:,} runs, above the "
+            f"limit of {max_runs:,} runs; use fewer values, samples or replications, or raise the limit with "
+            "--max-runs N",
+            overridden,
+        )
 
 
 def _declared(key: str, path: Path, loc: tuple[str, ...], overridden: set[str]) -> params.Param:
@@ -385,28 +540,22 @@ def _typed(p: params.Param, v: float) -> Any:
 
 def _sample(
     design: DesignSection, decls: list[params.Param], seed: int, path: Path, overridden: set[str]
-) -> list[dict[str, Any]]:
+) -> tuple[int, Callable[[int], dict[str, Any]], np.ndarray | None]:
+    """The design's points, lazily: (number of points, point i -> values, the matrix of a sampled design)."""
+    keys = [p.key for p in decls]
     if design.kind == "grid":
-        axes = []
-        for p in decls:
-            loc = ("design", "parameters", p.key)
-            value = design.parameters[p.key]
-            if isinstance(value, list):
-                if not value:
-                    raise _fail(path, loc, "an empty list of values", overridden)
-                for v in value:
-                    bad = (
-                        isinstance(v, bool)
-                        or not isinstance(v, int | float)
-                        or (p.kind is int and not isinstance(v, int))
-                    )
-                    if bad or not (p.low <= v <= p.high):
-                        raise _fail(path, loc, f"value {v!r} is not allowed: must be {p.allowed()}", overridden)
-                axes.append([_typed(p, v) for v in value])
-            else:
-                low, high, n = _bounds(p, value, path, loc, overridden, need_n=True)
-                axes.append(list(dict.fromkeys(_typed(p, v) for v in np.linspace(low, high, n))))
-        return [dict(zip([p.key for p in decls], combo, strict=True)) for combo in itertools.product(*axes)]
+        axes = [_grid_axis(p, design.parameters[p.key], path, overridden) for p in decls]
+        sizes = [len(a) for a in axes]
+
+        def grid_values(i: int) -> dict[str, Any]:
+            # the i-th element of itertools.product(*axes): the last axis varies fastest
+            picked = [None] * len(axes)
+            for j in range(len(axes) - 1, -1, -1):
+                i, r = divmod(i, sizes[j])
+                picked[j] = axes[j][r]
+            return dict(zip(keys, picked, strict=True))
+
+        return math.prod(sizes), grid_values, None
 
     from scipy.stats import qmc
 
@@ -418,18 +567,49 @@ def _sample(
     rng = np.random.default_rng(design_ss)
     d = len(decls)
     if design.kind in ("saltelli", "morris"):
-        return _salib_sample(design, decls, bounds, rng, path, overridden)
-    if design.kind == "lhs":
-        unit = qmc.LatinHypercube(d=d, rng=rng).random(design.samples)
+        scaled = _salib_sample(design, decls, bounds, rng, path, overridden)
     else:
-        m = _power_of_two(design.samples, "a Sobol' design needs a power of two to keep its balance", path, overridden)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            unit = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(m)
-    lows = np.array([b[0] for b in bounds])
-    highs = np.array([b[1] for b in bounds])
-    scaled = qmc.scale(unit, lows, highs) if d else unit
-    return [{p.key: _typed(p, float(v)) for p, v in zip(decls, row, strict=True)} for row in scaled]
+        if design.kind == "lhs":
+            unit = qmc.LatinHypercube(d=d, rng=rng).random(design.samples)
+        else:
+            m = _power_of_two(
+                design.samples, "a Sobol' design needs a power of two to keep its balance", path, overridden
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                unit = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(m)
+        lows = np.array([b[0] for b in bounds])
+        highs = np.array([b[1] for b in bounds])
+        scaled = qmc.scale(unit, lows, highs) if d else unit
+    matrix = np.asarray(scaled, dtype=float).copy()
+    for j, p in enumerate(decls):
+        if p.kind is int:  # the values the runs get (round half to even, as Python's round)
+            matrix[:, j] = np.round(matrix[:, j])
+    matrix.setflags(write=False)
+
+    def sampled_values(i: int) -> dict[str, Any]:
+        return {p.key: _typed(p, float(v)) for p, v in zip(decls, matrix[i], strict=True)}
+
+    return len(matrix), sampled_values, matrix
+
+
+def _grid_axis(p: params.Param, value: Any, path: Path, overridden: set[str]) -> list[Any]:
+    """One grid axis: a list of allowed values, or low/high/n spread evenly (distinct values only)."""
+    loc = ("design", "parameters", p.key)
+    if isinstance(value, list):
+        if not value:
+            raise _fail(path, loc, "an empty list of values", overridden)
+        for v in value:
+            bad = isinstance(v, bool) or not isinstance(v, int | float) or (p.kind is int and not isinstance(v, int))
+            if bad or not (p.low <= v <= p.high):
+                raise _fail(path, loc, f"value {v!r} is not allowed: must be {p.allowed()}", overridden)
+        return [_typed(p, v) for v in value]
+    low, high, n = _bounds(p, value, path, loc, overridden, need_n=True)
+    if p.kind is int and n > 2 * (high - low) + 2:
+        # More points than integers: every integer from round(low) to round(high) is hit (spacing < 1),
+        # which is what rounding the linspace would give, without allocating n floats.
+        return list(range(round(low), round(high) + 1))
+    return list(dict.fromkeys(_typed(p, v) for v in np.linspace(low, high, n)))
 
 
 def _power_of_two(samples: int, why: str, path: Path, overridden: set[str]) -> int:
@@ -454,7 +634,7 @@ def _salib_sample(
     rng: np.random.Generator,
     path: Path,
     overridden: set[str],
-) -> list[dict[str, Any]]:
+) -> np.ndarray:
     """Saltelli's scheme (for Sobol' indices) or Morris trajectories, from SALib, seeded by the design stream."""
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
@@ -468,7 +648,7 @@ def _salib_sample(
             x = sobol_sample.sample(problem, design.samples, calc_second_order=design.second_order, seed=seed)
     else:
         x = morris_sample.sample(problem, design.samples, num_levels=design.levels, seed=seed)
-    return [{p.key: _typed(p, float(v)) for p, v in zip(decls, row, strict=True)} for row in x]
+    return np.asarray(x, dtype=float)
 
 
 def experiment_toml_text(path: Path | None) -> str:
