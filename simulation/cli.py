@@ -24,11 +24,37 @@ from pathlib import Path
 from typing import Any
 
 from simulation import parameters as params
-from simulation.errors import EscalationError, PlotError, ScenarioError
+from simulation.errors import AnalysisError, EscalationError, PlotError
 from simulation.scenario import load_scenario, parse_assignment, shipped_scenarios, to_toml
 from simulation.viz.figures import FIGURE_KINDS
 
 __all__ = ["main"]
+
+
+class UsageError(EscalationError):
+    """A command line argparse cannot read (unknown option, bad choice, a number that is not one)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line and exit status 2 like every other bad input (no usage dump)."""
+
+    def error(self, message: str) -> Any:  # argparse calls this; it must not return
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def _count(low: int) -> Any:
+    """An argparse type: an integer >= ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed: must be an integer >= {low}")
+        return value
+
+    return parse
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -68,7 +94,7 @@ def _opt_store_dir(p: argparse.ArgumentParser, help: str = "a results folder wri
 def _opt_batch(p: argparse.ArgumentParser) -> None:
     """Where a batch runs and how it treats its results folder: batch and sensitivity share these."""
     _opt_out(p, "results folder (default: results/<experiment name>)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count; 1: serial)")
+    p.add_argument("--workers", type=_count(1), default=None, help="worker processes (default: CPU count; 1: serial)")
     p.add_argument(
         "--dask",
         default=None,
@@ -82,14 +108,14 @@ def _opt_batch(p: argparse.ArgumentParser) -> None:
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="a shipped scenario's name (see `escalation scenarios`) or a .toml file")
-    p.add_argument("--seed", type=int, default=1, help="seed of the model's random generator (default 1)")
+    p.add_argument("--seed", type=_count(0), default=1, help="seed of the model's random generator (default 1)")
     p.add_argument("--steps", type=int, default=None, help="months to run (default: the scenario's steps)")
     _opt_set(p, _SET_SCENARIO)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``escalation`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="escalation",
         description="Escalation between an alliance, Ukraine and Russia: an agent-based model on Mesa.",
     )
@@ -150,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     _opt_out(disc, "folder for the figure and box (default: DIR/discovery)")
     demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
     demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
-    demo.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    demo.add_argument("--port", type=_count(0), default=8765, help="port (default 8765; 0 picks a free one)")
     demo.add_argument(
         "--host",
         default="127.0.0.1",
@@ -161,8 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
     except EscalationError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -246,7 +272,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _params(args: argparse.Namespace) -> int:
     groups = [args.group] if args.group else ["", *params.GROUPS]
     if args.group and args.group not in params.GROUPS:
-        raise ScenarioError(None, "group", f"unknown table {args.group!r}; tables: {', '.join(params.GROUPS)}")
+        raise UsageError(f"escalation params: unknown table {args.group!r}; tables: {', '.join(params.GROUPS)}")
     for g in groups:
         print(f"[{g}]" if g else "top level")
         for p in params.PARAMETERS:
@@ -267,7 +293,7 @@ def _batch_out(args: argparse.Namespace, exp: Any) -> Path:
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise ScenarioError(None, "--dask", DASK_HINT) from None
+            raise UsageError(f"--dask: {DASK_HINT}") from None
     print(
         f"{exp.name}: {len(exp.points)} design points x {exp.replications} replications = {exp.n_runs} runs -> {out}",
         file=sys.stderr,
@@ -303,12 +329,20 @@ def _summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _out_folder(path: Path) -> Path:
+    """A folder to write into, refused before any work if it is a file or cannot be written."""
+    from simulation.runner.store import Store
+
+    Store.check_writable(path)
+    return path
+
+
 def _plot(args: argparse.Namespace) -> int:
     from simulation.viz.figures import draw, load_for_plots
     from simulation.viz.plots import save
 
     results = load_for_plots(args.dir)
-    out = args.out or args.dir / "figures"
+    out = _out_folder(args.out or args.dir / "figures")
     kinds = FIGURE_KINDS if args.kind == "all" else (args.kind,)
     written = []
     for kind in kinds:
@@ -333,7 +367,10 @@ def _report(args: argparse.Namespace) -> int:
     from simulation.viz.report import write_report
 
     results = load_for_plots(args.dir)
-    out = args.out or args.dir / "report.html"
+    out: Path = args.out or args.dir / "report.html"
+    if out.is_dir():
+        raise UsageError(f"{out}: the report's --out is a folder; give a file name, e.g. {out / 'report.html'}")
+    _out_folder(out.parent)
     write_report(results, out)
     print(f"{out}  ({out.stat().st_size / 1024:.0f} kB)")
     return 0
@@ -347,7 +384,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         import solara  # noqa: F401
     except ImportError:
-        raise ScenarioError(None, "demo", 'the dashboard needs the "viz" extra: pip install -e ".[viz]"') from None
+        raise UsageError('escalation demo: the dashboard needs the "viz" extra: pip install -e ".[viz]"') from None
     load_scenario(args.scenario)  # a bad name stops here, with its message
     exe = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
     env = {**os.environ, "ESCALATION_DEMO_SCENARIO": args.scenario}
@@ -403,11 +440,10 @@ def _discover(args: argparse.Namespace) -> int:
     from simulation.viz.plots import peeling_trajectory, save
 
     results = load_results(args.dir)
+    out = _out_folder(args.out or args.dir / "discovery")
     names = results.manifest["design"].get("parameters", [])
     if not names:
-        raise ScenarioError(
-            None,
-            "dir",
+        raise AnalysisError(
             f"{args.dir} comes from a design that varied no parameter "
             f"(kind {results.manifest['design']['kind']!r}); discovery needs a grid, lhs, sobol, "
             "saltelli or morris experiment",
@@ -418,7 +454,6 @@ def _discover(args: argparse.Namespace) -> int:
     outcome = args.outcome.strip()
     print(f"{int(y.sum())} of {len(y)} runs ({y.mean():.0%}) have {outcome}.")
     print("Chosen box: " + res.chosen.rules(outcome, res.ranges))
-    out = args.out or args.dir / "discovery"
     out.mkdir(parents=True, exist_ok=True)
     save(peeling_trajectory(res.trajectory, res.chosen_step, outcome=outcome), out / "peeling.png")
     res.trajectory.to_csv(out / "trajectory.csv", index=False)

@@ -1,6 +1,8 @@
 """Bad scenario input stops with one clear message naming the file, the key, the line and what is
 allowed, before any run starts; the CLI exits with status 2."""
 
+from pathlib import Path
+
 import pytest
 
 from simulation import load_scenario
@@ -118,20 +120,92 @@ def test_a_scenario_file_cannot_run_code(write, tmp_path):
     assert "malformed TOML" in str(e) and not marker.exists()
 
 
-@pytest.mark.parametrize(
-    "argv,needle",
-    [
-        (["run", "nope"], "no scenario file or shipped scenario named 'nope'"),
-        (["run", "baseline", "--set", "aid_level=7"], "aid_level"),
-        (["run", "baseline", "--set", "aidlevel=0.3"], "did you mean 'aid_level'?"),
-        (["explain", "baseline", "--set", "russia.noise=x"], "russia.noise"),
-        (["params", "nonsense"], "unknown table"),
-    ],
-)
-def test_cli_exits_2_with_one_message(argv, needle, capsys):
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and needle in err and err.count("\n") == 1
+DATA = Path(__file__).resolve().parent / "data"
+
+#: Files the table below refers to, written into the test's folder: {name} in an argv.
+FILES = {
+    "bad_toml": 'name = "x"\naid_level = = 0.5\n',
+    "bad_exp_key": '[experiment]\nscenario = "classroom"\nreplicatons = 3\n',
+    "bad_exp_toml": "[experiment\n",
+    "bad_exp_parent": '[experiment]\nscenario = "baselin"\n[design]\nkind = "grid"\n[design.parameters]\naid_level = [0.1]\n',
+    "a_file": "not a folder",
+    "broken/manifest.json": "{not json",
+}
+
+#: (argv, what the one-line message must name). Placeholders: {grid}, {compare} (the stores in
+#: tests/data), {tmp} (an empty folder) and the FILES above.
+BAD_INPUT = [
+    # scenarios and their overrides
+    (["run", "nope"], "no scenario file or shipped scenario named 'nope'"),
+    (["run", "{bad_toml}"], "malformed TOML"),
+    (["run", "baseline", "--set", "aid_level=7"], "aid_level"),
+    (["run", "baseline", "--set", "aidlevel=0.3"], "did you mean 'aid_level'?"),
+    (["run", "baseline", "--set", "aid_level"], "expected key=value"),
+    (["explain", "baseline", "--set", "russia.noise=x"], "russia.noise"),
+    (["run", "baseline", "--steps", "0"], "steps"),
+    (["run", "baseline", "--seed", "-1"], "--seed: -1 is not allowed"),
+    (["run", "baseline", "--seed", "x"], "--seed: 'x' is not an integer"),
+    (["run", "classroom", "--out", "{a_file}"], "is a file"),
+    (["params", "nonsense"], "unknown table 'nonsense'"),
+    (["demo", "--scenario", "nope"], "no scenario file or shipped scenario named 'nope'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    # experiments
+    (["batch", "nope"], "no experiment file or shipped experiment named 'nope'"),
+    (["batch", "{bad_exp_key}"], "replicatons: unknown key (did you mean 'replications'?)"),
+    (["batch", "{bad_exp_toml}"], "malformed TOML"),
+    (["batch", "{bad_exp_parent}"], "baselin"),
+    (["batch", "default", "--set", "experiment.replications=0"], "experiment.replications"),
+    (["batch", "default", "--set", "experiment.bogus=1"], "experiment.bogus: unknown key"),
+    (["batch", "default", "--set", "aid_levle=0.2"], "aid_levle"),
+    (["batch", "default", "--workers", "0"], "--workers: 0 is not allowed"),
+    (["batch", "default", "--out", "{a_file}"], "is a file"),
+    # results folders
+    (["summarize", "{tmp}/missing"], "not a results store"),
+    (["summarize", "{tmp}"], "not a results store"),
+    (["plot", "{a_file}"], "not a results store"),
+    (["report", "{tmp}"], "not a results store"),
+    (["report", "{grid}", "--out", "{tmp}"], "is a folder"),
+    (["plot", "{grid}", "--out", "{a_file}"], "is a file"),
+    # figures
+    (["plot", "{grid}", "--kind", "bogus"], "invalid choice: 'bogus'"),
+    (["plot", "{grid}", "--kind", "phase", "--metric", "nope", "--out", "{tmp}/o"], "unknown metric 'nope'"),
+    (["plot", "{compare}", "--kind", "compare", "--metric", "nope", "--out", "{tmp}/o"], "unknown metric 'nope'"),
+    (["plot", "{compare}", "--kind", "phase", "--out", "{tmp}/o"], "needs a 2-D grid experiment"),
+    (["plot", "{grid}", "--format", "gif"], "invalid choice: 'gif'"),
+    # discovery and sensitivity
+    (["discover", "{grid}", "--outcome", "peak_rung >>= 7", "--out", "{tmp}/o"], "cannot read"),
+    (["discover", "{grid}", "--outcome", "bananas > 1", "--out", "{tmp}/o"], "unknown outcome column 'bananas'"),
+    (["discover", "{grid}", "--outcome", "__import__('os').system('true')", "--out", "{tmp}/o"], "cannot read"),
+    (["discover", "{grid}", "--outcome", "peak_rung > 100", "--out", "{tmp}/o"], "no run has the outcome"),
+    (["discover", "{grid}", "--outcome", "peak_rung > 1", "--alpha", "2", "--out", "{tmp}/o"], "alpha = 2"),
+    (["discover", "{compare}", "--outcome", "peak_rung >= 5", "--out", "{tmp}/o"], "varied no parameter"),
+    (["discover", "{tmp}/missing", "--outcome", "peak_rung >= 5"], "not a results store"),
+    (["sensitivity", "default"], "a sensitivity experiment needs 'saltelli'"),
+    (["sensitivity", "sobol_core", "--outcomes", "bogus"], "unknown outcome 'bogus'"),
+    (["sensitivity", "sobol_core", "--set", "design.samples=3"], "power of two"),
+    (["sensitivity", "sobol_core", "--method", "anova"], "invalid choice: 'anova'"),
+]
+
+
+def _fill(argv: list[str], tmp: Path) -> list[str]:
+    names = {n.split("/")[0].split(".")[0]: tmp / n.split("/")[0] for n in FILES}
+    return [a.format(tmp=tmp, grid=DATA / "store_grid", compare=DATA / "store_compare", **names) for a in argv]
+
+
+@pytest.mark.parametrize("argv,needle", BAD_INPUT, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_cli_bad_input_is_one_line_and_status_2(argv, needle, tmp_path, capsys, monkeypatch):
+    """Every bad input through the command line: exit 2, one line naming what is wrong, no traceback."""
+    monkeypatch.chdir(tmp_path)  # a default output folder (results/...) would land here, never in the tree
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    code = main(_fill(argv, tmp_path))
+    out, err = capsys.readouterr()
+    assert code == 2, (code, err)
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert needle in err, err
+    assert "Traceback" not in err + out
+    assert not (tmp_path / "results").exists(), "bad input must stop before any run"
 
 
 def test_cli_refuses_an_output_path_that_is_a_file(tmp_path, capsys):

@@ -109,6 +109,14 @@ def prim(
     The chosen box is the densest one on the peeling trajectory whose coverage is at least
     ``min_coverage`` (the coverage/density trade-off; the trajectory shows the alternatives).
     """
+    # Peeling half the box or more per step is no longer peeling; shares outside [0, 1] mean nothing.
+    for name, value, ok, allowed in (
+        ("alpha", alpha, 0 < alpha < 0.5, "in (0, 0.5)"),
+        ("min_support", min_support, 0 < min_support < 1, "in (0, 1)"),
+        ("min_coverage", min_coverage, 0 <= min_coverage <= 1, "in [0, 1]"),
+    ):
+        if not ok:
+            raise AnalysisError(f"{name} = {value:g} is not allowed: PRIM needs a share {allowed}")
     y = np.asarray(y, dtype=bool)
     names = list(x.columns)
     data = x.to_numpy(dtype=float)
