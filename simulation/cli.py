@@ -11,6 +11,7 @@
     escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
     escalation sensitivity EXPERIMENT [--method sobol|morris] [--out DIR] [--workers N] [--set key=value ...]
     escalation discover DIR --outcome "peak_rung >= 7"
+    escalation calibrate CALIBRATION [--out DIR] [--workers N | --dask ADDRESS] [--set key=value ...] [--resume]
 
 Bad input exits with status 2 and one message naming the file, the key and what is allowed.
 """
@@ -174,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--min-coverage", type=float, default=0.5, help="coverage the chosen box keeps (default 0.5)")
     disc.add_argument("--alpha", type=float, default=0.05, help="share peeled per step (default 0.05)")
     _opt_out(disc, "folder for the figure and box (default: DIR/discovery)")
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit parameters to the real war (ABC-SMC, needs the calibrate extra); running it again on an "
+        "interrupted folder resumes",
+    )
+    cal.add_argument("calibration", help="a calibration file, or a shipped one's name (history_abc)")
+    _opt_batch(cal)
+    cal.add_argument("--resume", action="store_true", help="continue the calibration in --out (an error if none)")
+    cal.add_argument("--no-predictive", action="store_true", help="skip the prior and posterior predictive runs")
     demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
     demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
     demo.add_argument("--port", type=_count(0), default=8765, help="port (default 8765; 0 picks a free one)")
@@ -366,6 +376,12 @@ def _report(args: argparse.Namespace) -> int:
     from simulation.viz.figures import load_for_plots
     from simulation.viz.report import write_report
 
+    if (args.dir / "calibration.json").is_file():
+        from simulation.viz.calibration_plots import write_calibration_report
+
+        out = write_calibration_report(args.dir, args.out)
+        print(f"{out}  ({out.stat().st_size / 1024:.0f} kB)")
+        return 0
     results = load_for_plots(args.dir)
     out: Path = args.out or args.dir / "report.html"
     if out.is_dir():
@@ -461,6 +477,53 @@ def _discover(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from simulation.analysis.calibration import calibrate, load_calibration
+    from simulation.runner.executors import DASK_HINT
+    from simulation.viz.calibration_plots import draw_calibration
+
+    cal = load_calibration(args.calibration, args.overrides)
+    out: Path = args.out or Path("results") / cal.name
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UsageError(f"--dask: {DASK_HINT}") from None
+    s = cal.settings
+    print(
+        f"{cal.name}: ABC-SMC on {cal.full_scenario.name!r}, {len(cal.priors)} parameters, {s.population} particles "
+        f"x up to {s.generations} generations, window {cal.window[0]} to {cal.window[1]} -> {out}",
+        file=sys.stderr,
+    )
+    log = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    res = calibrate(
+        cal,
+        out,
+        workers=args.workers,
+        dask=args.dask,
+        force=args.force,
+        resume=args.resume,
+        predictive=not args.no_predictive,
+        log=log,
+    )
+    rec = res.record
+    print(f"{len(rec['generations'])} generations, {rec['simulations']} runs, {rec['wall_time_s']:.0f} s "
+          f"({rec['runs_per_second']:.0f} runs/s); stopped: {rec['stopped_because']}")  # fmt: skip
+    for p in rec["parameters"]:
+        tag = "identified" if p["identified"] else "assumption"
+        print(
+            f"  {p['parameter']:32s} median {p['posterior_median']:.3g}  90% [{p['posterior_q05']:.3g}, "
+            f"{p['posterior_q95']:.3g}]  prior {p['prior']}  width ratio {p['width_ratio']:.2f} ({tag})"
+        )
+    for series, v in rec.get("predictive", {}).get("posterior", {}).items():
+        prior = rec["predictive"]["prior"][series]
+        print(f"  {series}: {v['coverage_90']:.0%} of observed months inside the posterior 90% band; mean width "
+              f"{v['mean_width_90']:.3g} (prior {prior['mean_width_90']:.3g})")  # fmt: skip
+    for path in draw_calibration(out):
+        print(f"{path}  ({path.stat().st_size / 1024:.0f} kB)")
+    return 0
+
+
 _COMMANDS = {
     "run": _run,
     "scenarios": _scenarios,
@@ -473,6 +536,7 @@ _COMMANDS = {
     "demo": _demo,
     "sensitivity": _sensitivity,
     "discover": _discover,
+    "calibrate": _calibrate,
 }
 
 if __name__ == "__main__":
