@@ -1,12 +1,13 @@
 """The escalation model: alliance members, the alliance, Ukraine and Russia in one Mesa model.
 
-One step is one month, in the order of docs/MODEL.md section 3:
+One step is one month, in the order of docs/MODEL.md section 3 (docs/ODD.md, process overview):
 
-1. perception (members' T, Russia's theta);
-2. alliance aggregates (cohesion, credibility, deterrence) and packages;
-3. members decide resolve, aid and posture;
-4. Ukraine absorbs aid and fights;
-5. Russia decides intensity, moves on the ladder, spillover incidents, talks and ceasefire;
+1. perception (``members.perceive``: donors' T; ``Russia.perceive``: theta);
+2. alliance aggregates (``Alliance.assess``: cohesion, credibility, deterrence);
+3. members decide resolve, aid and posture (``members.decide``), then packages (``Alliance.release_packages``);
+4. Ukraine absorbs aid and fights (``Ukraine.fight``);
+5. Russia decides intensity and committed force and moves on the ladder (``Russia.decide``); spillover
+   incidents, talks and ceasefire;
 6. scheduled events fire and metrics are collected.
 
 Every random draw comes from ``self.rng`` (Mesa's numpy generator), in a fixed number per month, so
@@ -15,23 +16,23 @@ the same scenario and seed give bit-identical results. The model returns data; i
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 
+from simulation import members
 from simulation import roster as rs
-from simulation.agents import Alliance, AllianceMember, MemberArrays, Russia, Ukraine, clip01
+from simulation.agents import Alliance, Russia, Ukraine, clip01
+from simulation.calendar import date_of
 from simulation.ladder import Ladder
+from simulation.members import MONTHS_PER_YEAR, AllianceMember, MemberArrays
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
+from simulation.parameters import LEVERS
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["EscalationModel"]
-
-#: Top-level parameters the model keeps as attributes (so that ``set`` events and sliders can move them).
-POLICY = ("aid_level", "member_unity", "russia_intent", "misperception", "diplomacy", "ambiguity", "fatigue")
 
 
 class EscalationModel(mesa.Model):
@@ -45,7 +46,8 @@ class EscalationModel(mesa.Model):
 
     Attributes:
         config: the validated Scenario (``model.scenario`` is Mesa's own, used by SolaraViz).
-        sc: the validated scenario values (``self.sc.russia.opportunity``).
+        params: the validated parameter values (``model.params.russia.opportunity``).
+        date: the current month as ``YYYY-MM`` when the scenario has a ``start``, else None.
         datacollector: model-level metrics of docs/MODEL.md section 7, one row per month from month 0.
         events: narrative records ``(month, actor, kind, description)``.
     """
@@ -54,20 +56,22 @@ class EscalationModel(mesa.Model):
         """Build the agents from the scenario; month 0 is collected at once."""
         super().__init__(rng=rng)
         self.config = load_scenario(scenario, overrides)
-        sc = self.sc = self.config.values
-        self.bounded = sc.bounded
-        for name in POLICY:
-            setattr(self, name, float(getattr(sc, name)))
-        self.horizon = sc.steps
-        self.ladder = Ladder(sc.ladder.thresholds, sc.ladder.names, sc.ladder.hysteresis)
+        p = self.params = self.config.values
+        self.bounded = p.bounded
+        for name in LEVERS:
+            setattr(self, name, float(getattr(p, name)))
+        self.horizon = p.steps
+        self.start = p.start or None
+        self.ladder = Ladder(p.ladder.thresholds, p.ladder.names, p.ladder.hysteresis)
         self.events: list[tuple[int, str, str, str]] = []
         self._timeline: dict[int, list[Any]] = {}
-        for ev in sc.events:
+        for ev in p.events:
             self._timeline.setdefault(ev.month, []).append(ev)
 
         self.member_agents: list[AllianceMember] = []
-        self.m = _empty_arrays()
-        self._add_members(self.config.members)
+        self.m = MemberArrays.empty()
+        self._add_members(self.config.members, member=True)
+        self._add_members(self.config.partners, member=False)
         self._refresh_dispositions()
         self.alliance = Alliance(self)
         self.ukraine = Ukraine(self)
@@ -78,7 +82,7 @@ class EscalationModel(mesa.Model):
         self.struck = ()
         self.ceasefire_month: int | None = None
         self._member_history: list[tuple[np.ndarray, ...]] = []
-        self._flows = (0.0, 0.0, 0.0)  # lethal, non-lethal, training aid of the last month, USD bn
+        self._flows = (0.0, 0.0, 0.0)  # lethal, non-lethal, training aid of the last month, EUR bn
         self.datacollector = ScalarCollector(STEP_COLUMNS)
         self._update_metrics(0)
 
@@ -86,45 +90,17 @@ class EscalationModel(mesa.Model):
     # roster
     # ---------------------------------------------------------------------------------------------
 
-    def _add_members(self, specs: tuple[rs.MemberSpec, ...] | list[rs.MemberSpec]) -> None:
-        """Append members (the roster at month 0, or an accession): their columns and their agents."""
-        mp = self.sc.members
-        m = self.m
-        cols = dict(_static_columns(tuple(specs), mp.capacity_share, mp.posture_full_pct))
-        n = len(specs)
-        cols.update(
-            resolve=np.full(n, mp.initial_resolve),
-            threat=np.full(n, mp.initial_threat),
-            stockpile=np.full(n, mp.initial_stockpile),
-            fatigue=np.zeros(n),
-            posture=cols["floor"].copy(),
-            aid_lethal=np.zeros(n),
-            aid_nonlethal=np.zeros(n),
-            aid_training=np.zeros(n),
-        )
-        for name, v in cols.items():
-            setattr(m, name, np.concatenate([getattr(m, name), v]))
+    def _add_members(self, specs: tuple[rs.MemberSpec, ...] | list[rs.MemberSpec], *, member: bool) -> None:
+        """Append donors (the roster at month 0, partners, or an accession): their columns and their agents."""
+        if not specs:
+            return
+        self.m.append(members.new_columns(tuple(specs), self.params.members, member=member))
         for spec in specs:
             self.member_agents.append(AllianceMember(self, spec, len(self.member_agents)))
 
     def _refresh_dispositions(self) -> None:
-        """Recompute GDP weights and unity-narrowed dispositions (after an accession or a unity change).
-
-        Each member's effective hawkishness and risk aversion are ``U * mean + (1 - U) * own``; the
-        multipliers divide by the GDP-weighted mean so that a one-member alliance has multiplier 1
-        (the Richardson limit).
-        """
-        m, mp, u = self.m, self.sc.members, self.member_unity
-        m.w = m.gdp / m.gdp.sum()
-        self._capacity = float(m.capacity.sum())
-        hawk_bar = float(m.w @ m.hawk)
-        risk_bar = float(m.w @ m.risk)
-        eff_hawk = u * hawk_bar + (1.0 - u) * m.hawk
-        m.fear_mult = u + (1.0 - u) * m.hawk / hawk_bar if hawk_bar > 0 else np.ones_like(m.hawk)
-        m.risk_mult = u + (1.0 - u) * m.risk / risk_bar if risk_bar > 0 else np.ones_like(m.risk)
-        # capped so that lethal + training never exceed all of the aid (the defaults stay below the cap)
-        m.lethal_share = np.minimum(mp.lethal_base + mp.lethal_hawk * eff_hawk, 1.0 - mp.training_share)
-        m.threat_mult = 1.0 + mp.exposure_weight * (m.exposure - float(m.w @ m.exposure))
+        """Recompute weights and unity-narrowed dispositions (after an accession or a unity change)."""
+        self.m.refresh(self.member_unity, self.params.members)
         self.members = self.agents_by_type[AllianceMember]
 
     # ---------------------------------------------------------------------------------------------
@@ -142,18 +118,17 @@ class EscalationModel(mesa.Model):
         # The alliance's aggregates of the start of the month: what Russia perceives (1) and what
         # cohesion, credibility and deterrence are this month (2); perception changes no input of them.
         self.alliance.assess()
-        # 1. perception (last month's flows, as shares of the alliance's capacity)
-        AllianceMember.perceive(self)
-        ru.perceive(self._flow_shares(), self.misperception * float(z[0]))
+        # 1. perception (last month's flows, read against Russia's war spending)
+        members.perceive(self)
+        ru.perceive(self._flow_ratios(), self.misperception * float(z[0]))
 
-        # 2. packages of advanced systems
-        # 3. members decide (synchronously, from start-of-month aggregates)
-        AllianceMember.decide(self)
+        # 3. members decide (synchronously, from start-of-month aggregates); 2. packages
+        members.decide(self)
         self.alliance.release_packages(month)
 
-        # 4. Ukraine (this month's flows, USD bn, are kept for the metrics and next month's perception)
+        # 4. Ukraine (this month's flows, EUR bn, are kept for the metrics and next month's perception)
         self._flows = (float(m.aid_lethal.sum()), float(m.aid_nonlethal.sum()), float(m.aid_training.sum()))
-        ru.losses = self.ukraine.fight(*self._flow_shares(), force=ru.force, ceasefire=ru.ceasefire)
+        ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire)
 
         # 5. Russia, the ladder, spillover and diplomacy
         before = ru.decide(float(z[1]), float(u[0]))
@@ -168,13 +143,14 @@ class EscalationModel(mesa.Model):
         if month >= self.horizon:
             self.running = False
 
-    def _flow_shares(self) -> tuple[float, float, float]:
-        """Last flows (lethal, non-lethal, training) as shares of the alliance's monthly aid capacity.
+    def _flow_ratios(self) -> tuple[float, float, float]:
+        """Last flows (lethal, non-lethal, training) over Russia's monthly war spending (EUR bn / EUR bn).
 
-        An alliance with no aid capacity (members.capacity_share = 0) gives nothing: all shares are 0.
+        The absolute size of aid matters: twice the aid is twice the ratio, whatever the alliance's size.
         """
-        cap = self._capacity
-        return tuple(f / cap for f in self._flows) if cap > 0 else (0.0, 0.0, 0.0)
+        spend = self.params.russia.war_spending
+        lethal, nonlethal, training = self._flows
+        return lethal / spend, nonlethal / spend, training / spend
 
     def _narrate_rung(self, month: int, before: int) -> None:
         ru = self.russia
@@ -192,7 +168,7 @@ class EscalationModel(mesa.Model):
 
     def _spillover(self, month: int, draws: np.ndarray) -> None:
         """From the spillover rung up, incidents strike exposed members (docs/MODEL.md section 4)."""
-        sp = self.sc.spillover
+        sp = self.params.spillover
         self.struck: tuple[int, ...] = ()
         if self.russia.rung < sp.from_rung:
             return
@@ -202,7 +178,7 @@ class EscalationModel(mesa.Model):
         if hit.size == 0:
             return
         self.struck = tuple(int(i) for i in hit)  # member indices struck this month (the dashboard flashes them)
-        shock = self.sc.members.spillover_shock
+        shock = self.params.members.spillover_shock
         threat = m.threat + shock * sp.alliance_share * hit.size  # a new array (see MemberArrays)
         threat[hit] += shock * (1.0 - sp.alliance_share)
         m.threat = np.minimum(threat, 1.0) if self.bounded else threat
@@ -217,7 +193,7 @@ class EscalationModel(mesa.Model):
 
     def _diplomacy(self, month: int, rung_before: int, talk_draw: float, break_draw: float) -> None:
         """Talks open with probability diplomacy x ripeness; lasting talks become a ceasefire."""
-        ru, dp, uk = self.russia, self.sc.talks, self.ukraine
+        ru, dp, uk = self.russia, self.params.talks, self.ukraine
         climbed = ru.rung > rung_before
         if ru.ceasefire:
             if climbed or ru.shock > dp.break_shock:
@@ -247,7 +223,7 @@ class EscalationModel(mesa.Model):
 
     def ripeness(self) -> float:
         """Zartman's mutually hurting stalemate in [0, 1]: a still front times losses on both sides."""
-        dp, uk = self.sc.talks, self.ukraine
+        dp, uk = self.params.talks, self.ukraine
         hist = uk.history
         if len(hist) <= dp.stalemate_window:
             return 0.0
@@ -264,22 +240,31 @@ class EscalationModel(mesa.Model):
     def _fire(self, month: int, ev: Any) -> None:
         """Scheduled scenario events (phase 6)."""
         if ev.kind == "accession":
-            spec = self.config.pool[ev.member]
-            self._add_members([spec])
-            self._refresh_dispositions()
-            self.russia.expansion += 1.0
-            self.log_event("alliance", "accession", f"{spec.name} joins the alliance ({len(self.m.gdp)} members)")
+            self._accede(ev.member)
         elif ev.kind == "aid_package":
-            size = ev.size if ev.size is not None else self.sc.alliance.package_size
+            size = ev.size if ev.size is not None else self.params.alliance.package_size
             self.alliance.pending.append((month, size))
             self.log_event(
                 "alliance",
                 "package_proposed",
-                f"A package of advanced systems is proposed ({size:g} months of capacity)",
+                f"A package of advanced systems is proposed ({size:g} months of capacity)"
+                + (f" ({ev.note})" if ev.note else ""),
             )
         elif ev.kind == "talks":
             if not (self.russia.negotiating or self.russia.ceasefire):
                 self._open_talks("Talks open on a diplomatic initiative")
+        elif ev.kind == "set" and ev.member is not None:
+            i = next(a.index for a in self.member_agents if a.iso3 == ev.member)
+            policy = self.m.aid_policy.copy()  # a new array (see MemberArrays)
+            old = self.aid_level if np.isnan(policy[i]) else float(policy[i])
+            policy[i] = float(ev.value)
+            self.m.aid_policy = policy
+            self.log_event(
+                self.member_agents[i].spec.name,
+                "set",
+                f"{self.member_agents[i].spec.name} changes its {ev.key} from {old:g} to {ev.value:g}"
+                + (f" ({ev.note})" if ev.note else ""),
+            )
         elif ev.kind == "set":
             old = getattr(self, ev.key)
             setattr(self, ev.key, float(ev.value))
@@ -290,6 +275,22 @@ class EscalationModel(mesa.Model):
                 "set",
                 f"Policy change: {ev.key} goes from {old:g} to {ev.value:g}" + (f" ({ev.note})" if ev.note else ""),
             )
+
+    def _accede(self, code: str) -> None:
+        """A partner becomes a member, or a new state joins; Russia reads the expansion."""
+        agent = next((a for a in self.member_agents if a.iso3 == code), None)
+        if agent is None:
+            spec = self.config.pool[code]
+            self._add_members([spec], member=True)
+        else:
+            spec = agent.spec
+            role = self.m.member.copy()
+            role[agent.index] = 1.0
+            self.m.member = role
+        self._refresh_dispositions()
+        self.russia.expansion += 1.0
+        n = int(self.m.member.sum())
+        self.log_event("alliance", "accession", f"{spec.name} joins the alliance ({n} members)")
 
     def log_event(self, actor: str, kind: str, description: str) -> None:
         """Record one narrative event of this month."""
@@ -303,11 +304,12 @@ class EscalationModel(mesa.Model):
         m, al, ru, uk = self.m, self.alliance, self.russia, self.ukraine
         lethal, nonlethal, training = self._flows
         self.month = month
+        self.date = date_of(self.start, month) if self.start else None
         self.escalation_rung = ru.rung
         self.escalation_intensity = float(ru.intensity)
         self.russia_threat_perception = float(ru.threat)
-        self.alliance_effort = clip01(float(m.w @ m.resolve), self.bounded)
-        self.alliance_threat_perception = clip01(float(m.w @ m.threat), self.bounded)
+        self.alliance_effort = clip01(float(m.aw @ m.resolve), self.bounded)  # end of month (assess: start)
+        self.alliance_threat_perception = clip01(float(m.aw @ m.threat), self.bounded)
         self.alliance_cohesion = al.cohesion
         self.deterrence_credibility = al.credibility
         self.deterrence_signal = al.deterrence
@@ -321,7 +323,7 @@ class EscalationModel(mesa.Model):
         self.negotiating = ru.negotiating
         self.ceasefire = ru.ceasefire
         self.russia_force = ru.force
-        self.member_count = len(m.gdp)
+        self.member_count = int(m.member.sum())
         self.datacollector.collect(self)
         # The member arrays are replaced, never changed in place, each month, so keeping references
         # is a snapshot (MemberArrays documents the rule; test_member_history_is_a_snapshot checks it).
@@ -339,14 +341,22 @@ class EscalationModel(mesa.Model):
         for j, name in enumerate(MEMBER_COLUMNS[2:10]):
             out[name] = np.concatenate([h[j] for h in self._member_history])
         out["aid_total"] = out["aid_lethal"] + out["aid_nonlethal"] + out["aid_training"]
-        out["aid_share_gdp"] = out["aid_total"] * 12.0 / self.m.gdp[idx]
+        gdp_eur = self.m.gdp[idx] * self.params.members.eur_per_usd
+        out["aid_share_gdp"] = out["aid_total"] * MONTHS_PER_YEAR / gdp_eur
         out["frontline"] = self.m.frontline[idx].astype(bool)
         return out
 
     def step_table(self) -> dict[str, np.ndarray]:
-        """Per month columns (``STEP_COLUMNS``) as arrays, from the DataCollector."""
+        """Per month columns (``STEP_COLUMNS``) as arrays, from the DataCollector.
+
+        A scenario with a start gets a ``date`` column (``YYYY-MM``) after ``month``.
+        """
         mv = self.datacollector.model_vars
-        return {c: np.asarray(mv[c], dtype=_STEP_DTYPES.get(c, np.float64)) for c in STEP_COLUMNS}
+        out = {c: np.asarray(mv[c], dtype=_STEP_DTYPES.get(c, np.float64)) for c in STEP_COLUMNS}
+        if self.start:
+            dates = np.array([date_of(self.start, int(k)) for k in out["month"]], dtype=object)
+            out = {"month": out.pop("month"), "date": dates, **out}
+        return out
 
 
 _STEP_DTYPES = {
@@ -358,25 +368,6 @@ _STEP_DTYPES = {
     "ceasefire": np.bool_,
     "member_count": np.int16,
 }
-
-
-@cache
-def _static_columns(specs: tuple[rs.MemberSpec, ...], capacity_share: float, posture_full_pct: float) -> dict:
-    """Static per-member columns derived from the roster (cached: scenarios are immutable)."""
-    gdp = np.array([s.gdp_usd_bn for s in specs])
-    floor = np.minimum(1.0, np.array([s.defence_pct_gdp for s in specs]) / posture_full_pct)
-    cols = {
-        "gdp": gdp,
-        "capacity": capacity_share * gdp / 12.0,
-        "exposure": np.array([rs.exposure(s) for s in specs]),
-        "hawk": np.array([rs.hawkishness(s, posture_full_pct) for s in specs]),
-        "risk": np.array([rs.risk_aversion(s) for s in specs]),
-        "floor": floor,
-        "frontline": np.array([float(s.frontline) for s in specs]),
-    }
-    for v in cols.values():
-        v.flags.writeable = False  # shared by every model of this roster; concatenation copies them
-    return cols
 
 
 class ScalarCollector(mesa.DataCollector):
@@ -398,12 +389,3 @@ class ScalarCollector(mesa.DataCollector):
             self._collection_steps.append(model.time)
         for column, name in self._columns:
             column.append(getattr(model, name))
-
-
-def _empty_arrays() -> MemberArrays:
-    names = [
-        f
-        for f in MemberArrays.__dataclass_fields__
-        if f not in ("w", "fear_mult", "risk_mult", "lethal_share", "threat_mult")
-    ]
-    return MemberArrays(**{n: np.zeros(0) for n in names})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CLASSROOM", "GROUPS", "PARAMETERS", "Param", "by_name", "defaults"]
+__all__ = ["CLASSROOM", "GROUPS", "LEVERS", "MEMBER_LEVERS", "PARAMETERS", "Param", "by_name", "defaults"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +89,14 @@ PARAMETERS: tuple[Param, ...] = (
     # ---- top level: identity, horizon and the policy levers --------------------------------------
     P(name="name", group="", default="", unit="-", meaning="Short name of the scenario (defaults to the file name)."),
     P(name="description", group="", default="", unit="-", meaning="One line describing the scenario."),
+    P(
+        name="start",
+        group="",
+        default="",
+        unit="YYYY-MM",
+        meaning="Calendar month of month 0 (e.g. 2022-02); empty: an undated run. With a start, events may be dated and the steps table gains a date column.",
+        source="design choice",
+    ),
     P(
         name="steps",
         group="",
@@ -180,6 +188,16 @@ PARAMETERS: tuple[Param, ...] = (
         meaning="Strength of aid fatigue: scales the fatigue penalty on resolve (phi = fatigue x members.fatigue_weight).",
         source=_CHAL + " ('as conflicts prolong')",
     ),
+    P(
+        name="capability",
+        group="",
+        default=0.0,
+        low=0.0,
+        high=1.0,
+        unit="1",
+        meaning="Capability thresholds crossed by the systems members deliver (0 none; history: HIMARS 0.2, tanks 0.4, ATACMS 0.6, F-16s 0.8, strikes inside Russia 1): raises the firepower of lethal aid and the threat Russia reads in it.",
+        source=_MIL + " (advanced systems); the 2022-2024 decisions in simulation/data/history_events.csv",
+    ),
     # ---- Richardson's arms-race core -------------------------------------------------------------
     P(
         name="fear_alliance",
@@ -242,13 +260,13 @@ PARAMETERS: tuple[Param, ...] = (
         source=_RICH,
     ),
     P(
-        name="dt",
+        name="response",
         group="richardson",
         default=1.0,
         low=0.001,
         high=1.0,
         unit="month",
-        meaning="Euler step length of both sides' updates.",
+        meaning="Response: the share of each month's drive by which resolve and intensity move (the Euler step of the Richardson limit, in months; every other rate is per month).",
         source=_RICH,
     ),
     # ---- members ---------------------------------------------------------------------------------
@@ -352,12 +370,22 @@ PARAMETERS: tuple[Param, ...] = (
     P(
         name="capacity_share",
         group="members",
-        default=0.01,
+        default=0.004,
         low=0.0,
         high=0.1,
         unit="share of GDP/year",
         meaning="Aid capacity: the share of its GDP a member could give per year at full resolve, stockpile and aid_level.",
-        source="Kiel Ukraine Support Tracker order of magnitude (0.1-1% of GDP per year)",
+        source="calibration: the alliance gave about 0.1% of its GDP a year in military aid in 2022-2023 (Kiel Ukraine Support Tracker) at about a quarter of full capacity",
+    ),
+    P(
+        name="eur_per_usd",
+        group="members",
+        default=0.94,
+        low=0.5,
+        high=1.5,
+        unit="EUR/USD",
+        meaning="Exchange rate that turns the roster's GDP (USD) into aid capacity in EUR, the unit of all aid flows.",
+        source="ECB euro reference rate, average of 2022-2023 (0.95 and 0.92)",
     ),
     P(
         name="depletion",
@@ -501,6 +529,16 @@ PARAMETERS: tuple[Param, ...] = (
         meaning="Escalation intensity y at month 0.",
     ),
     P(
+        name="initial_force",
+        group="russia",
+        default=-1.0,
+        low=-1.0,
+        high=1.0,
+        unit="1",
+        meaning="Committed force F against Ukraine at month 0 (-1: equal to initial_intensity).",
+        source="design choice",
+    ),
+    P(
         name="initial_threat",
         group="russia",
         default=0.3,
@@ -531,32 +569,35 @@ PARAMETERS: tuple[Param, ...] = (
     P(
         name="w_lethal",
         group="russia",
-        default=1.5,
+        default=0.71,
         low=0.0,
         high=5.0,
         unit="1",
-        meaning="Weight of lethal aid (share of alliance capacity) in Russia's threat reading.",
-        source=_PERC,
+        meaning="Weight of lethal aid (aid over Russia's war spending) in Russia's threat reading.",
+        source=_PERC
+        + "; rescaled by 1/2.1 when aid became EUR bn over war spending, so that the baseline keeps its dynamics",
     ),
     P(
         name="w_nonlethal",
         group="russia",
-        default=0.3,
+        default=0.14,
         low=0.0,
         high=5.0,
         unit="1",
         meaning="Weight of non-lethal aid.",
-        source=_PERC,
+        source=_PERC
+        + "; rescaled by 1/2.1 when aid became EUR bn over war spending, so that the baseline keeps its dynamics",
     ),
     P(
         name="w_training",
         group="russia",
-        default=0.5,
+        default=0.24,
         low=0.0,
         high=5.0,
         unit="1",
         meaning="Weight of training.",
-        source=_PERC,
+        source=_PERC
+        + "; rescaled by 1/2.1 when aid became EUR bn over war spending, so that the baseline keeps its dynamics",
     ),
     P(
         name="w_posture",
@@ -689,6 +730,56 @@ PARAMETERS: tuple[Param, ...] = (
         meaning="Speed at which committed force F follows intensity.",
         source=_MIL,
     ),
+    P(
+        name="war_aim",
+        group="russia",
+        default=0.0,
+        low=0.0,
+        high=1.0,
+        unit="1",
+        meaning="Force Russia commits to its war aims in Ukraine whatever its escalation against the alliance (F's own target).",
+        source="essay: 'Overview of NATO's Role in the Ukrainian Conflict'; calibration for the history scenario",
+    ),
+    P(
+        name="war_escalation",
+        group="russia",
+        default=1.0,
+        low=0.0,
+        high=2.0,
+        unit="1",
+        meaning="Committed force added per unit of escalation intensity y (1 with war_aim 0: F follows y, the original design).",
+        source="docs/MODEL.md section 4",
+    ),
+    P(
+        name="mobilisation",
+        group="russia",
+        default=0.0,
+        low=0.0,
+        high=2.0,
+        unit="1/month",
+        meaning="Force added per month per unit of battlefield shortfall (Ukraine's combat power beyond Russia's): mobilisation when losing.",
+        source="Russia's partial mobilisation of September 2022 after the Kharkiv counter-offensive",
+    ),
+    P(
+        name="war_spending",
+        group="russia",
+        default=8.0,
+        low=0.1,
+        high=100.0,
+        unit="EUR bn/month",
+        meaning="Russia's military spending per month: the yardstick against which aid's absolute size is read, by Ukraine's fighting power and by Russia's threat perception.",
+        source="SIPRI Military Expenditure Database: Russia USD 86 bn (2022) and 109 bn (2023), about EUR 8 bn a month",
+    ),
+    P(
+        name="w_capability",
+        group="russia",
+        default=0.3,
+        low=0.0,
+        high=5.0,
+        unit="1",
+        meaning="Threat Russia reads per unit of capability crossed (long-range fires, tanks, aircraft), on top of the aid's size.",
+        source=_PERC,
+    ),
     # ---- Ukraine ---------------------------------------------------------------------------------
     P(
         name="initial_capacity",
@@ -722,22 +813,54 @@ PARAMETERS: tuple[Param, ...] = (
     P(
         name="aid_effect",
         group="ukraine",
-        default=0.8,
+        default=0.38,
         low=0.0,
         high=5.0,
         unit="1/month",
         meaning="Growth of capacity per unit of absorbed aid.",
-        source=_MIL,
+        source=_MIL
+        + "; rescaled by 1/2.1 when aid became EUR bn over war spending, so that the baseline keeps its dynamics",
     ),
     P(
         name="firepower",
+        group="ukraine",
+        default=0.47,
+        low=0.0,
+        high=5.0,
+        unit="1",
+        meaning="Combat power added per unit of absorbed lethal aid (aid over Russia's war spending) in the month it arrives.",
+        source=_MIL
+        + "; rescaled by 1/2.1 when aid became EUR bn over war spending, so that the baseline keeps its dynamics",
+    ),
+    P(
+        name="capability_gain",
         group="ukraine",
         default=1.0,
         low=0.0,
         high=5.0,
         unit="1",
-        meaning="Combat power added per unit of absorbed lethal aid (share of alliance capacity) in the month it arrives.",
+        meaning="Extra firepower of lethal aid per unit of capability crossed (firepower x (1 + gain x capability)).",
         source=_MIL,
+    ),
+    P(
+        name="entrenchment_rate",
+        group="ukraine",
+        default=0.0,
+        low=0.0,
+        high=1.0,
+        unit="1/month",
+        meaning="Monthly growth of fortification on both sides of the front (minefields, lines): the share of the gap to full fortification closed each month.",
+        source="the 2023 positional war (the failed summer counter-offensive); calibration for the history scenario",
+    ),
+    P(
+        name="entrenchment_scale",
+        group="ukraine",
+        default=0.0,
+        low=0.0,
+        high=5.0,
+        unit="1",
+        meaning="Combat-power advantage an attacker needs against full fortification before the front moves.",
+        source="the defender's advantage (the 3:1 rule of thumb); calibration for the history scenario",
     ),
     P(
         name="absorb_base",
@@ -752,12 +875,13 @@ PARAMETERS: tuple[Param, ...] = (
     P(
         name="training_rate",
         group="ukraine",
-        default=2.0,
+        default=0.95,
         low=0.0,
         high=10.0,
         unit="1/month",
         meaning="Growth of the training level per unit of training aid.",
-        source=_MIL,
+        source=_MIL
+        + "; rescaled by 1/2.1 when aid became EUR bn over war spending, so that the baseline keeps its dynamics",
     ),
     P(
         name="training_decay",
@@ -939,8 +1063,10 @@ GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in PARAMETERS if p.g
 
 _BY_KEY = {p.key: p for p in PARAMETERS}
 
-#: The parameters a classroom dashboard shows as sliders.
-CLASSROOM: tuple[str, ...] = (
+#: The policy levers: the top-level numbers a scenario's ``set`` events may change mid-run, the
+#: model keeps as attributes and the dashboard shows as sliders. Nothing else can be set mid-run (the
+#: horizon, the bounds and the tables' parameters are fixed when a run is built).
+LEVERS: tuple[str, ...] = (
     "aid_level",
     "member_unity",
     "russia_intent",
@@ -948,7 +1074,13 @@ CLASSROOM: tuple[str, ...] = (
     "diplomacy",
     "ambiguity",
     "fatigue",
+    "capability",
 )
+#: Levers an event may set on one member (``member = "USA"``): its own aid level, which then replaces
+#: the alliance's for that member (the US aid hold of 2024).
+MEMBER_LEVERS: tuple[str, ...] = ("aid_level",)
+#: The dashboard's sliders (an alias kept for the dashboard while it moves to LEVERS).
+CLASSROOM = LEVERS
 
 
 def by_name(key: str) -> Param:

@@ -2,6 +2,9 @@
 
 A scenario is a TOML file (data only: TOML cannot run code) whose keys are the declarations of
 ``simulation.parameters``, plus a ``[roster]`` table, an ``[[events]]`` timeline and ``extends``.
+A child's events come after its parent's (a branch of the history keeps the history's timeline);
+``inherit_events = false`` starts the child from an empty timeline. With ``start = "YYYY-MM"`` an
+event may give a ``date`` instead of a ``month``.
 Every problem stops with one :class:`ScenarioError` that names the file, the key, the line where it
 can be found and what is allowed, before any run starts.
 """
@@ -21,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from simulation import parameters as params
+from simulation.calendar import month_between, parse_month
 from simulation.errors import ScenarioError
 from simulation.roster import MemberSpec, nato_2024
 
@@ -87,13 +91,19 @@ class Roster(BaseModel):
     members: list[str] = Field(default_factory=list, description="subset of ISO3 codes; empty: all")
     as_of: int = Field(0, ge=0, description="leave out members that joined after this year; 0: none")
     custom: list[CustomMember] = Field(default_factory=list)
+    partners: list[str] = Field(
+        default_factory=list,
+        description="ISO3 codes of donors that give aid and read the threat from month 0 but are not (yet) "
+        "members: outside deterrence and the package quorum until an accession event",
+    )
 
 
 class Event(BaseModel):
     """One scheduled event of the timeline (``[[events]]``)."""
 
     model_config = _STRICT
-    month: int = Field(ge=1)
+    month: int | None = Field(None, ge=1)
+    date: str | None = Field(None, description="YYYY-MM, instead of month, in a scenario with a start")
     kind: Literal[EVENT_KINDS]
     member: str | None = None
     size: float | None = Field(None, ge=0, le=12)
@@ -123,6 +133,7 @@ class Scenario:
         values: the validated parameter values (``values.aid_level``, ``values.russia.opportunity``).
         members: the members at month 0, in roster order.
         pool: every member an accession event may add, keyed by ISO3.
+        partners: donors present at month 0 that are not (yet) members (``roster.partners``).
         source: the file the scenario came from (None if built in code).
     """
 
@@ -130,6 +141,7 @@ class Scenario:
     members: tuple[MemberSpec, ...]
     pool: dict[str, MemberSpec] = field(repr=False)
     source: Path | None = None
+    partners: tuple[MemberSpec, ...] = ()
 
     @property
     def name(self) -> str:
@@ -147,7 +159,11 @@ class Scenario:
         """Plain nested dict of the resolved scenario (no ``extends``), loadable again."""
         d = self.values.model_dump(exclude_none=True)
         d.pop("extends", None)
-        d["events"] = [{k: v for k, v in e.items() if v not in (None, "")} for e in d["events"]]
+        # a dated event keeps its date (its month follows from start), so it reloads the same way
+        d["events"] = [
+            {k: v for k, v in e.items() if v not in (None, "") and not (k == "month" and e.get("date"))}
+            for e in d["events"]
+        ]
         return d
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
@@ -246,6 +262,9 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Any], list[Pat
         raise ScenarioError(stack[-1], "extends", f"extends cycle: {cycle}", _line_of(stack[-1], ("extends",)))
     raw = _read_toml(path)
     parent_ref = raw.pop("extends", None)
+    inherit = raw.pop("inherit_events", True)
+    if not isinstance(inherit, bool):
+        raise ScenarioError(path, "inherit_events", "must be true or false", _line_of(path, ("inherit_events",)))
     if parent_ref is None:
         return raw, [path]
     if not isinstance(parent_ref, str):
@@ -256,7 +275,12 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Any], list[Pat
     parent, chain = _read_chain(parent_path, [*stack, path])
     parent.pop("name", None)
     parent.pop("description", None)
-    return _merge(parent, raw), [path, *chain]
+    merged = _merge(parent, raw)
+    if inherit and isinstance(parent.get("events"), list) and isinstance(raw.get("events"), list):
+        merged["events"] = copy.deepcopy(parent["events"]) + copy.deepcopy(raw["events"])
+    elif not inherit:
+        merged["events"] = copy.deepcopy(raw.get("events", []))
+    return merged, [path, *chain]
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -310,13 +334,55 @@ def _build(raw: dict[str, Any], path: Path | None, chain: list[Path], *, overrid
     except ValidationError as e:
         err = e.errors()[0]
         raise _explain(err, chain, overridden) from None
+    values = _date_events(values, chain)
     if "steps" in overridden:
         # A shorter run of a scenario (--steps, run_scenario(steps=...)) leaves out the events that
         # fall past it; a file whose own events fall past its own horizon is still an error.
         values = values.model_copy(update={"events": [e for e in values.events if e.month <= values.steps]})
-    members, pool = _resolve_roster(values, chain)
-    _check_cross_fields(values, members, pool, chain)
-    return Scenario(values=values, members=members, pool=pool, source=path)
+    members, pool, partners = _resolve_roster(values, chain)
+    _check_cross_fields(values, members, pool, partners, chain)
+    return Scenario(values=values, members=members, pool=pool, source=path, partners=partners)
+
+
+def _date_events(values: Any, chain: list[Path]) -> Any:
+    """Check ``start`` and give every dated event its month (month 0 is ``start``)."""
+
+    def fail(loc: tuple[Any, ...], key: str, msg: str) -> None:
+        file, line = _where(loc, chain)
+        raise ScenarioError(file, key, msg, line)
+
+    if values.start:
+        try:
+            parse_month(values.start)
+        except ValueError as e:
+            fail(("start",), "start", str(e))
+    events = []
+    for i, ev in enumerate(values.events):
+        if ev.date is None and ev.month is None:
+            fail(("events", i, "kind"), f"events[{i}]", "needs a month (1, 2, ...) or, with a start, a date (YYYY-MM)")
+        if ev.date is None:
+            events.append(ev)
+            continue
+        if ev.month is not None:
+            fail(("events", i, "date"), f"events[{i}]", "give a month or a date, not both")
+        if not values.start:
+            fail(
+                ("events", i, "date"),
+                f"events[{i}].date",
+                'a dated event needs the scenario\'s start (start = "YYYY-MM")',
+            )
+        try:
+            month = month_between(values.start, ev.date)
+        except ValueError as e:
+            fail(("events", i, "date"), f"events[{i}].date", str(e))
+        if month < 1:
+            fail(
+                ("events", i, "date"),
+                f"events[{i}].date",
+                f"{ev.date} is not after the start {values.start}: events fire from month 1 on",
+            )
+        events.append(ev.model_copy(update={"month": month}))
+    return values.model_copy(update={"events": events})
 
 
 def _where(loc: tuple[Any, ...], chain: list[Path]) -> tuple[Path | None, int | None]:
@@ -407,7 +473,9 @@ def _line_of(path: Path | None, loc: tuple[Any, ...]) -> int | None:
     return None
 
 
-def _resolve_roster(values: Any, chain: list[Path]) -> tuple[tuple[MemberSpec, ...], dict[str, MemberSpec]]:
+def _resolve_roster(
+    values: Any, chain: list[Path]
+) -> tuple[tuple[MemberSpec, ...], dict[str, MemberSpec], tuple[MemberSpec, ...]]:
     r = values.roster
     data = dict(nato_2024()) if r.data == "nato_2024" else {}
     custom = {c.iso3: MemberSpec(**c.model_dump()) for c in r.custom}
@@ -432,11 +500,34 @@ def _resolve_roster(values: Any, chain: list[Path]) -> tuple[tuple[MemberSpec, .
             "the roster has no members at month 0; name some in roster.members or add [[roster.custom]] entries",
             line,
         )
-    return tuple(chosen), pool
+    codes = {m.iso3 for m in chosen}
+    partners = []
+    for i, code in enumerate(r.partners):
+        file, line = _where(("roster", "partners"), chain)
+        if code not in pool:
+            raise ScenarioError(
+                file,
+                f"roster.partners[{i}]",
+                f"unknown member code {code!r}{_did_you_mean(code, pool)}; known: {', '.join(sorted(pool))}",
+                line,
+            )
+        if code in codes:
+            raise ScenarioError(
+                file,
+                f"roster.partners[{i}]",
+                f"{code} is already a member at month 0 (leave it out with roster.as_of or roster.members)",
+                line,
+            )
+        partners.append(pool[code])
+    return tuple(chosen), pool, tuple(partners)
 
 
 def _check_cross_fields(
-    values: Any, members: tuple[MemberSpec, ...], pool: dict[str, MemberSpec], chain: list[Path]
+    values: Any,
+    members: tuple[MemberSpec, ...],
+    pool: dict[str, MemberSpec],
+    partners: tuple[MemberSpec, ...],
+    chain: list[Path],
 ) -> None:
     def fail(loc: tuple[Any, ...], key: str, msg: str) -> None:
         file, line = _where(loc, chain)
@@ -463,7 +554,8 @@ def _check_cross_fields(
             f"{values.spillover.from_rung} is past the top rung {len(t)}",
         )
     present = {x.iso3 for x in members}
-    for i, ev in enumerate(values.events):
+    donors = present | {x.iso3 for x in partners}
+    for i, ev in sorted(enumerate(values.events), key=lambda t: t[1].month):
         loc = ("events", i, "month")
         if ev.month > values.steps:
             fail(
@@ -488,19 +580,27 @@ def _check_cross_fields(
                     f"{ev.member} is already a member at month 0 (use roster.as_of or roster.members to leave it out)",
                 )
             present.add(ev.member)
+            donors.add(ev.member)
         if ev.kind == "set":
-            _check_set_event(ev, i, fail)
+            _check_set_event(ev, i, fail, donors)
 
 
-SETTABLE = tuple(p.key for p in params.PARAMETERS if not p.group and p.numeric)
-
-
-def _check_set_event(ev: Event, i: int, fail: Any) -> None:
-    if ev.key not in SETTABLE:
+def _check_set_event(ev: Event, i: int, fail: Any, donors: set[str]) -> None:
+    """A set event changes a policy lever (``parameters.LEVERS``) or a member's own lever; nothing else."""
+    settable = params.MEMBER_LEVERS if ev.member is not None else params.LEVERS
+    if ev.member is not None and ev.member not in donors:
+        fail(
+            ("events", i, "member"),
+            f"events[{i}].member",
+            f"{ev.member!r} is not a member or partner at that month{_did_you_mean(ev.member, donors)}; "
+            f"present: {', '.join(sorted(donors))}",
+        )
+    if ev.key not in settable:
+        what = f"on a member ({ev.member})" if ev.member is not None else "mid-run"
         fail(
             ("events", i, "key"),
             f"events[{i}].key",
-            f"{ev.key!r} cannot be set mid-run{_did_you_mean(str(ev.key), SETTABLE)}; allowed: {', '.join(SETTABLE)}",
+            f"{ev.key!r} cannot be set {what}{_did_you_mean(str(ev.key), settable)}; allowed: {', '.join(settable)}",
         )
     p = params.by_name(ev.key)
     v = ev.value

@@ -27,7 +27,7 @@ def test_accession_adds_an_agent_and_a_column():
         model.step()
     assert len(model.member_agents) == n0 + 1 == len(model.m.gdp)
     assert model.member_agents[-1].iso3 == "FIN"
-    assert model.member_agents[-1].resolve == model.sc.members.initial_resolve
+    assert model.member_agents[-1].resolve == model.params.members.initial_resolve
 
 
 def test_summary_matches_the_step_table():

@@ -17,7 +17,7 @@ def params(k, l_, a, b, g, h, dt=1.0, **extra):
         "richardson.restraint_russia": b,
         "richardson.grievance_alliance": g,
         "richardson.grievance_russia": h,
-        "richardson.dt": dt,
+        "richardson.response": dt,
         **extra,
     }
 

@@ -81,7 +81,7 @@ def test_fact6_fatigue_erodes_aid_over_a_long_horizon():
 
 
 def test_fact7_accession_raises_theta_within_two_steps(write):
-    no_accession = write('extends = "expansion"\nname = "no_accession"\nevents = []\n')
+    no_accession = write('extends = "expansion"\nname = "no_accession"\ninherit_events = false\n')
     rise = []
     for scenario in ("expansion", str(no_accession)):
         sc = load_scenario(scenario)
