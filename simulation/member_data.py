@@ -19,7 +19,6 @@ reads the CSVs with the standard library and builds arrays with numpy only.
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +38,7 @@ __all__ = [
     "adjacency",
     "elections",
     "elections_between",
+    "interest_array",
     "member_interests",
     "neighbour_edges",
     "neighbours",
@@ -69,7 +69,7 @@ def _flag(value: str) -> bool:
 
 def _share(value: str) -> float:
     x = float(value)
-    if not (0.0 <= x <= 1.0) or math.isnan(x):
+    if not 0.0 <= x <= 1.0:  # also rejects NaN
         raise ValueError(f"expected a share in [0, 1], got {value!r}")
     return x
 
@@ -204,6 +204,31 @@ def member_interests() -> dict[str, Interests]:
             stance_note=row["stance_note"],
         )
     return out
+
+
+def interest_array(field: str, order: Sequence[str]) -> np.ndarray:
+    """One numeric field of :class:`Interests` as a float array over ``order`` (e.g. the donor order).
+
+    Args:
+        field: a numeric or boolean field name, e.g. ``"gas_import_share_russia"`` or
+            ``"government_stance_2022"``; booleans become 0.0/1.0.
+        order: ISO3 codes; each must be a member.
+
+    Returns:
+        A float array of ``len(order)`` values (NaN for a missing secondary measure, e.g. Pew).
+
+    Raises:
+        KeyError: if a code is not a member.
+        ValueError: if ``field`` is not a numeric or boolean field.
+    """
+    rows = member_interests()
+    values = []
+    for code in order:
+        v = getattr(rows[code], field, "")
+        if isinstance(v, str):
+            raise ValueError(f"{field!r} is not a numeric field of Interests")
+        values.append(np.nan if v is None else float(v))
+    return np.asarray(values, dtype=float)
 
 
 @cache

@@ -157,6 +157,19 @@ def test_every_member_has_a_neighbour_and_adjacency_is_symmetric():
     assert "HUN" in md.neighbours("POL", kinds=("group",))
 
 
+def test_interest_array_follows_the_order():
+    order = ["USA", "HUN", "EST"]
+    stance = md.interest_array("government_stance_2022", order)
+    assert stance.tolist() == [1.0, -1.0, 1.0]
+    pew = md.interest_array("pew_russia_unfavourable_2022", order)
+    assert pew[0] == pytest.approx(0.92) and np.isnan(pew[1])
+    assert md.interest_array("soviet_republic_former", order).tolist() == [0.0, 0.0, 1.0]
+    with pytest.raises(ValueError):
+        md.interest_array("stance_note", order)
+    with pytest.raises(KeyError):
+        md.interest_array("gas_import_share_russia", ["XXX"])
+
+
 def test_no_column_or_source_mentions_aid():
     """Guard for the held-out rule: no aid figure, name or source feeds these tables."""
     for name in MEMBER_FILES:
