@@ -5,7 +5,9 @@
     escalation explain SCENARIO [--seed N] [--steps N] [--set key=value ...]
     escalation params [GROUP]
     escalation batch EXPERIMENT [--out DIR] [--workers N] [--dask ADDRESS|local] [--set key=value ...] [--force]
+                     [--salvage] [--max-runs N]
     escalation summarize DIR
+    escalation verify DIR
     escalation plot DIR [--kind curves|spiral|ladder|phase|compare|members|all] [--metric M] [--format png|svg|pdf]
     escalation report DIR [--out FILE]
     escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
@@ -136,6 +138,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("experiment", help="an experiment file, or a shipped one's name (default, aid_unity_grid, ...)")
     _opt_batch(batch)
+    batch.add_argument(
+        "--max-runs",
+        type=_count(1),
+        default=1_000_000,
+        metavar="N",
+        help="refuse a design of more than N runs, before building it (default 1000000)",
+    )
+    batch.add_argument(
+        "--salvage",
+        action="store_true",
+        help="--out lost its manifest: keep the committed chunks of this experiment, compute the rest",
+    )
+    verify = sub.add_parser(
+        "verify", help="check every part of a results folder against its checksum, and the manifest against them"
+    )
+    _opt_store_dir(verify)
     summ = sub.add_parser("summarize", help="print the summary table of a results folder")
     _opt_store_dir(summ)
     plot = sub.add_parser("plot", help="draw figures from a results folder")
@@ -315,9 +333,17 @@ def _batch(args: argparse.Namespace) -> int:
     from simulation.analysis.outcomes import format_summary, summary_table
     from simulation.runner import load_experiment, run_experiment
 
-    exp = load_experiment(args.experiment, args.overrides)
+    exp = load_experiment(args.experiment, args.overrides, max_runs=args.max_runs)
     out = _batch_out(args, exp)
-    results = run_experiment(exp, out, workers=args.workers, dask=args.dask, force=args.force, progress=not args.quiet)
+    results = run_experiment(
+        exp,
+        out,
+        workers=args.workers,
+        dask=args.dask,
+        force=args.force,
+        salvage=args.salvage,
+        progress=not args.quiet,
+    )
     print(format_summary(summary_table(results)))
     errors = results.manifest.get("errors", 0)
     if errors:
@@ -337,6 +363,23 @@ def _summarize(args: argparse.Namespace) -> int:
     )
     print(format_summary(summary_table(results), limit=10_000))
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from simulation.runner.store import verify_store
+
+    v = verify_store(args.dir)
+    for line in v.notes:
+        print(f"note: {line}")
+    for line in v.problems:
+        print(f"damaged: {line}")
+    c = v.counts
+    runs = f"{c['complete']} complete, {c['error']} errors, {c['pending']} pending" if c else "runs unknown"
+    if v.ok:
+        print(f"{args.dir}: format {v.format}, {v.chunks} chunks ({runs}): every part matches its record")
+        return 0
+    print(f"{args.dir}: {len(v.problems)} problem(s); repair with: {v.repair}")
+    return 1
 
 
 def _out_folder(path: Path) -> Path:
@@ -531,6 +574,7 @@ _COMMANDS = {
     "params": _params,
     "batch": _batch,
     "summarize": _summarize,
+    "verify": _verify,
     "plot": _plot,
     "report": _report,
     "demo": _demo,
