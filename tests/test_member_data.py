@@ -92,7 +92,7 @@ def test_elections_cover_every_member_and_parse():
 
 
 def test_election_status_fits_the_date():
-    """A held election is in the past of the data (up to 2025); an expected or scheduled one lies ahead of 2025-06."""
+    """A held election took place by 2025; a scheduled or expected one lies in 2026-2027."""
     for specs in md.elections().values():
         for s in specs:
             if s.status == "held":
