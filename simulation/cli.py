@@ -354,6 +354,7 @@ def _batch(args: argparse.Namespace) -> int:
 def _summarize(args: argparse.Namespace) -> int:
     from simulation.analysis.outcomes import format_summary, summary_table
     from simulation.runner import load_results
+    from simulation.runner.store import verify_store
 
     results = load_results(args.dir)
     mf = results.manifest
@@ -362,6 +363,12 @@ def _summarize(args: argparse.Namespace) -> int:
         f"package {mf['package_version']}"
     )
     print(format_summary(summary_table(results), limit=10_000))
+    damaged = verify_store(args.dir, quick=True).problems  # sizes only: cheap, and catches truncation
+    if damaged:
+        print(
+            f"warning: {len(damaged)} damaged part(s), e.g. {damaged[0]}; run `escalation verify {args.dir}`",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -61,7 +61,9 @@ def test_store_layout_and_contents(serial):
     assert len(r.members) == 12 * 25 * 6
     mf = r.manifest
     assert mf["status"] == "complete" and mf["run_status"] == "c" * 12 and mf["n_runs"] == 12
+    assert mf["format"] == 2 and mf["counts"] == {"complete": 12, "error": 0, "pending": 0}
     assert mf["seeds"] == r.runs["seed"].tolist()
+    assert len(list((r.path / "parts").glob("chunk-*.json"))) == 6 and not (r.path / ".lock").exists()
     assert mf["experiment"]["sha256"] and mf["package_version"] and mf["started"] and mf["finished"]
     assert [p["values"] for p in mf["design"]["points"]][1] == {"aid_level": 0.2, "misperception": 0.5}
     assert set(r.runs.columns) >= {
@@ -185,6 +187,7 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path, workers):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     resumed = load_results(out)
     assert resumed.manifest["status"] == "complete" and len(resumed.manifest["resumed"]) == 1
+    assert resumed.manifest["counts"] == {"complete": 120, "error": 0, "pending": 0}
     assert resumed.runs["run_id"].tolist() == list(range(120))
     assert not resumed.steps.duplicated(["run_id", "month"]).any()
     assert not resumed.members.duplicated(["run_id", "month", "iso3"]).any()

@@ -236,6 +236,8 @@ def test_damaged_parts_are_reported_refused_by_readers_and_repaired(small, tmp_p
     assert v.repair == f"escalation batch {exp} --out {out}"
     assert main(["verify", str(out)]) == 1
     assert "repair with: escalation batch" in capsys.readouterr().out
+    assert main(["summarize", str(out)]) == 0  # the runs it reads are whole, but it says what is not
+    assert "warning: 1 damaged part(s), e.g. chunk 5: steps/chunk=00005" in capsys.readouterr().err
     # readers: one clear error naming the file and the repair command, never a raw Arrow traceback
     with pytest.raises(StoreError, match=r"steps/chunk=00005/part-0\.parquet has \d+ bytes.*escalation batch"):
         _ = load_results(out).steps

@@ -155,8 +155,10 @@ def write_chunk_tables(out: Path, chunk_id: int, steps: pa.Table, members: pa.Ta
     return {f["steps"]: write_table(steps, out / f["steps"]), f["members"]: write_table(members, out / f["members"])}
 
 
-def _file_problem(root: Path, rel: str, rec: dict[str, Any], data: bytes | None = None) -> str | None:
-    """Why ``root/rel`` does not match its record (None if it does)."""
+def _file_problem(
+    root: Path, rel: str, rec: dict[str, Any], data: bytes | None = None, *, quick: bool = False
+) -> str | None:
+    """Why ``root/rel`` does not match its record (None if it does); ``quick`` checks the size only."""
     p = root / rel
     if data is None:
         if not p.is_file():
@@ -164,6 +166,8 @@ def _file_problem(root: Path, rel: str, rec: dict[str, Any], data: bytes | None 
         size = p.stat().st_size
         if size != rec["size"]:
             return f"{rel} has {size} bytes, {rec['size']} were committed (truncated or overwritten)"
+        if quick:
+            return None
         data = p.read_bytes()
     if len(data) != rec["size"]:
         return f"{rel} has {len(data)} bytes, {rec['size']} were committed (truncated or overwritten)"
@@ -625,7 +629,13 @@ def _read_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _record_problem(
-    root: Path, cid: int, rec: dict[str, Any] | None, fingerprint: str | None, size: int | None, n_runs: int | None
+    root: Path,
+    cid: int,
+    rec: dict[str, Any] | None,
+    fingerprint: str | None,
+    size: int | None,
+    n_runs: int | None,
+    quick: bool = False,
 ) -> str | None:
     """Why a chunk's commit record cannot be trusted (None if it and its files are right)."""
     rel = chunk_files(cid)["record"]
@@ -643,7 +653,7 @@ def _record_problem(
         if set(rec["files"]) != {f["steps"], f["members"], f["runs"]}:
             return f"{rel} does not list the chunk's three files"
         for name, frec in rec["files"].items():
-            why = _file_problem(root, name, frec)
+            why = _file_problem(root, name, frec, quick=quick)
             if why:
                 return why
     except (KeyError, TypeError, AttributeError):
@@ -788,8 +798,12 @@ class Verification:
         return not self.problems
 
 
-def verify_store(path: str | Path) -> Verification:
+def verify_store(path: str | Path, *, quick: bool = False) -> Verification:
     """Check every committed part of a results folder against its checksum, and the manifest against them.
+
+    Args:
+        path: the results folder.
+        quick: compare sizes only, without reading the files (what ``summarize`` does on the way).
 
     Raises:
         StoreError: ``path`` is not a results store at all.
@@ -814,13 +828,13 @@ def verify_store(path: str | Path) -> Verification:
     if manifest is None:
         repair += " --salvage"
     if fmt < 2:
-        return _verify_format1(root, manifest, problems, notes, repair)
+        return _verify_format1(root, manifest, problems, notes, repair, quick)
     fingerprint = manifest["fingerprint"] if manifest else None
     size = int(manifest["chunk_size"]) if manifest else None
     chunks = 0
     for cid, rec in store.records():
         chunks += 1
-        why = _record_problem(root, cid, rec, fingerprint, size, n_runs)
+        why = _record_problem(root, cid, rec, fingerprint, size, n_runs, quick)
         if why:
             problems.append(f"chunk {cid}: {why}")
     orphans = [p for p in root.glob("steps/chunk=*") if not (root / chunk_files(int(p.name[6:]))["record"]).exists()]
@@ -840,7 +854,7 @@ def verify_store(path: str | Path) -> Verification:
                 problems.append("manifest.json's run_status disagrees with the commit records")
             rec = manifest.get("runs_file")
             if rec:
-                why = _file_problem(root, "runs.parquet", rec)
+                why = _file_problem(root, "runs.parquet", rec, quick=quick)
                 if why:
                     problems.append(why)
         else:
@@ -854,7 +868,7 @@ def verify_store(path: str | Path) -> Verification:
 
 
 def _verify_format1(
-    root: Path, manifest: dict[str, Any] | None, problems: list[str], notes: list[str], repair: str
+    root: Path, manifest: dict[str, Any] | None, problems: list[str], notes: list[str], repair: str, quick: bool
 ) -> Verification:
     """Format 1 recorded no checksums: read every file whole and check the manifest's status."""
     notes.append("format 1 store: no checksums were recorded, so files are checked by reading them whole")
@@ -862,7 +876,7 @@ def _verify_format1(
     for runs_part in sorted((root / "parts").glob("runs-*.parquet")):
         chunks += 1
         f = chunk_files(int(runs_part.stem.split("-")[1]))
-        for key in ("steps", "members", "runs"):
+        for key in () if quick else ("steps", "members", "runs"):
             try:
                 pq.read_table(root / f[key])
             except (OSError, pa.ArrowException) as e:
