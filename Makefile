@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	  $$found -m venv $(VENV); \
 	fi; \
 	$(PY) -m pip install --quiet --upgrade pip; \
-	$(PY) -m pip install --quiet -e ".[dev,cluster,viz]"; \
+	$(PY) -m pip install --quiet -e ".[dev,cluster,viz,calibrate]"; \
 	touch $(STAMP)
 
 run: $(STAMP)
