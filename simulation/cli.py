@@ -10,7 +10,7 @@
     escalation verify DIR
     escalation plot DIR [--kind curves|spiral|ladder|phase|compare|members|all] [--metric M] [--format png|svg|pdf]
     escalation report DIR [--out FILE]
-    escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
+    escalation demo [--scenario NAME] [--projector] [--port 8765] [--host 127.0.0.1]
     escalation sensitivity EXPERIMENT [--method sobol|morris] [--out DIR] [--workers N] [--set key=value ...]
     escalation discover DIR --outcome "peak_rung >= 7"
     escalation calibrate CALIBRATION [--out DIR] [--workers N | --dask ADDRESS] [--set key=value ...] [--resume]
@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--host",
         default="127.0.0.1",
         help="interface to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the room)",
+    )
+    demo.add_argument(
+        "--projector", action="store_true", help="open in projector mode: larger type, one chart per row (key p)"
     )
     return parser
 
@@ -453,7 +456,11 @@ def _demo(args: argparse.Namespace) -> int:
         raise UsageError('escalation demo: the dashboard needs the "viz" extra: pip install -e ".[viz]"') from None
     load_scenario(args.scenario)  # a bad name stops here, with its message
     exe = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
-    env = {**os.environ, "ESCALATION_DEMO_SCENARIO": args.scenario}
+    env = {
+        **os.environ,
+        "ESCALATION_DEMO_SCENARIO": args.scenario,
+        "ESCALATION_DEMO_PROJECTOR": "1" if args.projector else "",
+    }
     url = f"http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{args.port}"
     print(f"Escalation dashboard: open {url} (two scenarios side by side: {url}/compare); Ctrl-C stops it.", flush=True)
     cmd = [
