@@ -419,3 +419,17 @@ def test_format1_stores_load_verify_and_resume(small, tmp_path):
     assert ex.chunks == [3]  # the five whole chunks are adopted, not recomputed
     assert_whole(r, 12)
     assert_same(clean, r)
+
+
+def test_a_large_design_is_listed_in_design_parquet_not_the_manifest(tmp_path, monkeypatch):
+    exp = tmp_path / "int.toml"
+    exp.write_text(SMALL.replace("misperception = [0.1, 0.5]", '"alliance.package_interval" = [2, 7]'))
+    ref = run_experiment(exp, tmp_path / "ref", executor=SerialExecutor(), progress=False)
+    monkeypatch.setattr(batch_mod, "_MANIFEST_POINTS", 3)  # as if the 4-point design were over 100,000
+    r = run_experiment(exp, tmp_path / "out", executor=SerialExecutor(), progress=False)
+    mf = json.loads((r.path / "manifest.json").read_text())
+    assert "points" not in mf["design"] and mf["design"]["points_file"] == "design.parquet"
+    points = load_results(r.path).manifest["design"]["points"]
+    assert points == ref.manifest["design"]["points"]
+    assert [type(p["values"]["alliance.package_interval"]) for p in points] == [int] * 4
+    assert_same(ref, r)

@@ -32,6 +32,8 @@ from simulation.runner.store import (
     chunk_size_for,
     runs_frame,
     write_chunk_tables,
+    write_table,
+    write_text,
 )
 from simulation.scenario import Scenario, to_toml
 
@@ -160,9 +162,11 @@ def _write_design(exp: Experiment, path: Path) -> None:
     n = len(exp.points)
     cols: dict[str, Any] = {"point_id": np.arange(n, dtype=np.int64), "scenario": [_scenario_name(exp, 0)] * n}
     matrix = exp.matrix()
+    first = exp.point_values(0)
     for j, name in enumerate(exp.parameter_names):
-        cols[name] = matrix[:, j]
-    pd.DataFrame(cols).to_parquet(path, index=False)
+        # integer parameters stay integers, as in the manifest's list and in runs.parquet
+        cols[name] = matrix[:, j].astype(np.int64) if isinstance(first[name], int) else matrix[:, j]
+    write_table(pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False), path)
 
 
 def _chunks(
@@ -248,10 +252,10 @@ def _run(
 ) -> None:
     """The batch itself, with the store open and locked."""
     size = int(store.manifest["chunk_size"])
-    (store.path / "experiment.toml").write_text(experiment_toml_text(exp.source), "utf-8")
+    write_text(experiment_toml_text(exp.source), store.path / "experiment.toml")
     (store.path / "scenarios").mkdir(exist_ok=True)
     for name, sc in exp.scenarios().items():
-        (store.path / "scenarios" / f"{name}.toml").write_text(to_toml(sc), "utf-8")
+        write_text(to_toml(sc), store.path / "scenarios" / f"{name}.toml")
     if "points_file" in store.manifest["design"]:
         _write_design(exp, store.path / "design.parquet")
     status = bytearray(b"p" * exp.n_runs)

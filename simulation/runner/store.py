@@ -115,7 +115,8 @@ def _atomic_write_bytes(data: bytes | memoryview | pa.Buffer, path: Path) -> Non
         raise
 
 
-def _atomic_write_text(text: str, path: Path) -> None:
+def write_text(text: str, path: Path) -> None:
+    """Write a text file atomically (readers see the old file or the new one, never half of one)."""
     _atomic_write_bytes(text.encode("utf-8"), path)
 
 
@@ -565,7 +566,7 @@ class Store:
             "files": files,
             "committed": _now(),
         }
-        _atomic_write_text(json.dumps(record, indent=1), self.path / chunk_files(chunk_id)["record"])
+        write_text(json.dumps(record, indent=1), self.path / chunk_files(chunk_id)["record"])
 
     def derive_status(self, n_runs: int) -> tuple[str, dict[str, int]]:
         """Every run's status from the commit records on disk ('c' complete, 'e' error, 'p' pending)."""
@@ -581,7 +582,7 @@ class Store:
 
     def write_manifest(self) -> None:
         """Write manifest.json atomically."""
-        _atomic_write_text(json.dumps(self.manifest, indent=1, default=str), self.path / "manifest.json")
+        write_text(json.dumps(self.manifest, indent=1, default=str), self.path / "manifest.json")
 
     def consolidate(self) -> dict[str, Any] | None:
         """Write runs.parquet from the committed parts, streaming one part at a time; return its record.
