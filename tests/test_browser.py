@@ -90,49 +90,84 @@ def _changed_fraction(a: bytes, b: bytes) -> float:
     return sum(diff.histogram()[255:]) / (ia.size[0] * ia.size[1])
 
 
-def _month(page) -> int:
-    text = page.get_by_text("Escalation ladder (month").first.inner_text()
-    return int(text.split("month")[1].split(")")[0])
+def _aria_value(page, index: int) -> float:
+    return float(page.get_by_role("slider").nth(index).get_attribute("aria-valuenow"))
 
 
 def test_dashboard_in_a_real_browser(server, tmp_path):
+    """The classroom scenario in Chromium: sliders with values, no stray tab, keys, projector mode, replay."""
     chromium = _chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
+    from simulation import app, parameters
+
+    start = app.levers()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1300})
         page.goto(server)
-        page.get_by_text("Escalation ladder (month 0)").wait_for(timeout=60_000)
-        page.get_by_role("button", name="Step").wait_for()
-        page.wait_for_timeout(1500)  # let the first figures arrive
+        month = page.get_by_text("Escalation ladder (month 0)")
+        month.wait_for(timeout=60_000)
+        page.locator("img.escalation-figure").nth(3).wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)  # let the first figures arrive
         before = page.screenshot(full_page=True)
-        narrative_before = page.get_by_text("The last 6 months").locator("..").inner_text()
+        narrative_before = page.locator(".narrative").inner_text()
 
-        for i in range(1, 7):
-            page.get_by_role("button", name="Step", exact=True).click()
+        # what a class at the back of the room reads: each slider's value and unit, a title, no "Page 0"
+        for key, value in start.items():
+            assert page.get_by_text(app.lever_text(key, value), exact=True).count() >= 1, key
+        assert page.get_by_text("Page 0").count() == 0
+        assert not [t for t in page.get_by_role("tab").all_inner_texts() if t.strip().lower().startswith("page")]
+        assert page.title() == "Escalation: classroom, month 0"
+        page.locator(".lever-help").first.hover()  # the help icon tells what the lever means
+        page.get_by_text(parameters.by_name("aid_level").meaning).wait_for(timeout=10_000)
+
+        # the lecturer's clicker: right arrow steps, r resets, space plays and pauses
+        page.locator("body").click(position={"x": 700, "y": 5})  # focus the page, not a control
+        for i in range(1, 4):
+            page.keyboard.press("ArrowRight")
             page.get_by_text(f"Escalation ladder (month {i})").wait_for(timeout=30_000)
+        assert page.title() == "Escalation: classroom, month 3"
+        page.keyboard.press("r")
+        month.wait_for(timeout=30_000)
+        page.keyboard.press(" ")
+        page.get_by_text("Escalation ladder (month 2)").wait_for(timeout=30_000)
+        page.keyboard.press(" ")
+        page.get_by_role("button", name="▶").wait_for(timeout=30_000)  # paused
+        page.keyboard.press("r")
+        month.wait_for(timeout=30_000)
 
-        # move the aid slider to the far right with the keyboard, then Reset and run a year with it
-        slider = page.get_by_role("slider").nth(2)  # play interval, render interval, then the levers
+        # move the aid slider to the far right with the keyboard (its arrows move it, they do not step)
+        aid = list(start).index("aid_level")
+        slider = page.get_by_role("slider").nth(aid)
         slider.focus()
         page.keyboard.press("End")
+        page.keyboard.press("ArrowRight")
+        page.get_by_text(app.lever_text("aid_level", 1.0), exact=True).wait_for(timeout=10_000)
+        assert month.count() == 1, "an arrow on a slider moves the slider, not the model"
         page.get_by_role("button", name="Reset").click()
-        page.get_by_text("Escalation ladder (month 0)").wait_for(timeout=30_000)
+        month.wait_for(timeout=30_000)
         for i in range(1, 13):
             page.get_by_role("button", name="Step", exact=True).click()
             page.get_by_text(f"Escalation ladder (month {i})").wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(1000)
         after = page.screenshot(full_page=True)
-        (tmp_path / "dashboard-final.png").write_bytes(after)
-        narrative_after = page.get_by_text("The last 6 months").locator("..").inner_text()
-        aid_value = slider.get_attribute("aria-valuenow")
+        narrative_after = page.locator(".narrative").inner_text()
+        aid_value = _aria_value(page, aid)
+
+        # projector mode: larger type, one chart per row, the narrative in large text
+        small_font = float(
+            page.locator(".narrative li").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        )
+        page.locator("body").click(position={"x": 700, "y": 5})
+        page.keyboard.press("p")
+        page.locator(".escalation.projector").wait_for(timeout=30_000)
+        page.wait_for_timeout(2000)
+        big_font = float(page.locator(".narrative li").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+        (tmp_path / "dashboard-projector.png").write_bytes(page.screenshot())
         browser.close()
 
-    assert _month_ok(narrative_after)
-    assert float(aid_value) == 1.0, "the aid slider moved to its maximum"
+    assert aid_value == 1.0, "the aid slider moved to its maximum"
     assert _changed_fraction(before, after) > 0.02, "the plots did not change"
     assert narrative_after != narrative_before and "Month" in narrative_after
-
-
-def _month_ok(text: str) -> bool:
-    return "Month 12" in text or "Month 11" in text or "Month 10" in text or "Nothing new" not in text
+    assert big_font >= 1.5 * small_font, (small_font, big_font)
+    assert (tmp_path / "dashboard-projector.png").stat().st_size > 10_000
