@@ -444,7 +444,7 @@ class Store:
 
     def _clean_temporaries(self) -> None:
         """Delete temporary files left by killed writers (safe: this process holds the lock)."""
-        folders = [self.path, self.path / "parts", *self.path.glob("steps/chunk=*"), *self.path.glob("members/chunk=*")]
+        folders = [self.path, self.path / "parts", self.path / "scenarios", *self.path.glob("*/chunk=*")]
         for folder in folders:
             for tmp in folder.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
