@@ -9,8 +9,9 @@
     escalation summarize DIR
     escalation verify DIR
     escalation plot DIR [--kind curves|spiral|ladder|phase|compare|members|all] [--metric M] [--format png|svg|pdf]
+                        [--where "member_unity <= 0.2" ...] [--points 0,3,5]
     escalation report DIR [--out FILE]
-    escalation demo [--scenario NAME] [--projector] [--port 8765] [--host 127.0.0.1]
+    escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
     escalation sensitivity EXPERIMENT [--method sobol|morris] [--out DIR] [--workers N] [--set key=value ...]
     escalation discover DIR --outcome "peak_rung >= 7"
     escalation calibrate CALIBRATION [--out DIR] [--workers N | --dask ADDRESS] [--set key=value ...] [--resume]
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation import parameters as params
+from simulation.analysis.outcomes import OUTCOMES
 from simulation.errors import AnalysisError, EscalationError, PlotError
 from simulation.scenario import load_scenario, parse_assignment, shipped_scenarios, to_toml
 from simulation.viz.figures import FIGURE_KINDS
@@ -58,6 +60,14 @@ def _count(low: int) -> Any:
         return value
 
     return parse
+
+
+def _ids(text: str) -> list[int]:
+    """An argparse type: comma-separated design point ids, ``0,3,5``."""
+    try:
+        return [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give design point ids separated by commas, e.g. 0,3,5") from None
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -162,10 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument(
         "--metric",
         default=None,
-        help="phase: p_rung7 (default), p_rung6, peak_rung, final_territory, "
-        "ceasefire_share, mean_cohesion; compare: one step metric instead of the four default ones",
+        help=f"phase: an outcome per design point, {', '.join(OUTCOMES)} (default p_rung7); "
+        "compare: one step metric instead of the four default ones",
     )
     plot.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="file format (default png)")
+    plot.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help='draw only the design points whose parameters meet it, e.g. --where "member_unity <= 0.2" '
+        "(repeatable: all must hold; OP one of >=, <=, >, <, ==)",
+    )
+    plot.add_argument(
+        "--points", type=_ids, default=None, metavar="0,3,5", help="draw only these design points (see summarize)"
+    )
     _opt_out(plot, "folder for the figures (default: DIR/figures)")
     report = sub.add_parser("report", help="write one self-contained HTML page of a results folder")
     _opt_store_dir(report)
@@ -209,9 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--host",
         default="127.0.0.1",
         help="interface to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the room)",
-    )
-    demo.add_argument(
-        "--projector", action="store_true", help="open in projector mode: larger type, one chart per row (key p)"
     )
     return parser
 
@@ -404,7 +422,7 @@ def _plot(args: argparse.Namespace) -> int:
     from simulation.viz.figures import draw, load_for_plots
     from simulation.viz.plots import save
 
-    results = load_for_plots(args.dir)
+    results = load_for_plots(args.dir, where=args.where, points=args.points)
     out = _out_folder(args.out or args.dir / "figures")
     kinds = FIGURE_KINDS if args.kind == "all" else (args.kind,)
     written = []
@@ -456,11 +474,7 @@ def _demo(args: argparse.Namespace) -> int:
         raise UsageError('escalation demo: the dashboard needs the "viz" extra: pip install -e ".[viz]"') from None
     load_scenario(args.scenario)  # a bad name stops here, with its message
     exe = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
-    env = {
-        **os.environ,
-        "ESCALATION_DEMO_SCENARIO": args.scenario,
-        "ESCALATION_DEMO_PROJECTOR": "1" if args.projector else "",
-    }
+    env = {**os.environ, "ESCALATION_DEMO_SCENARIO": args.scenario}
     url = f"http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{args.port}"
     print(f"Escalation dashboard: open {url} (two scenarios side by side: {url}/compare); Ctrl-C stops it.", flush=True)
     cmd = [
@@ -508,7 +522,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
-    from simulation.analysis.discovery import outcome_mask, prim
+    from simulation.analysis.discovery import condition_mask, prim
     from simulation.runner import load_results
     from simulation.viz.plots import peeling_trajectory, save
 
@@ -522,7 +536,7 @@ def _discover(args: argparse.Namespace) -> int:
             "saltelli or morris experiment",
         )
     runs = results.runs[results.runs["status"] == "complete"]
-    y = outcome_mask(runs, args.outcome)
+    y = condition_mask(runs, args.outcome)
     res = prim(runs[names].astype(float), y, alpha=args.alpha, min_coverage=args.min_coverage)
     outcome = args.outcome.strip()
     print(f"{int(y.sum())} of {len(y)} runs ({y.mean():.0%}) have {outcome}.")

@@ -127,7 +127,8 @@ FILES = {
     "bad_toml": 'name = "x"\naid_level = = 0.5\n',
     "bad_exp_key": '[experiment]\nscenario = "classroom"\nreplicatons = 3\n',
     "bad_exp_toml": "[experiment\n",
-    "bad_exp_parent": '[experiment]\nscenario = "baselin"\n[design]\nkind = "grid"\n[design.parameters]\naid_level = [0.1]\n',
+    "bad_exp_parent": '[experiment]\nscenario = "baselin"\n'
+    '[design]\nkind = "grid"\n[design.parameters]\naid_level = [0.1]\n',
     "a_file": "not a folder",
     "broken/manifest.json": "{not json",
 }
@@ -172,6 +173,12 @@ BAD_INPUT = [
     (["plot", "{compare}", "--kind", "compare", "--metric", "nope", "--out", "{tmp}/o"], "unknown metric 'nope'"),
     (["plot", "{compare}", "--kind", "phase", "--out", "{tmp}/o"], "needs a 2-D grid experiment"),
     (["plot", "{grid}", "--format", "gif"], "invalid choice: 'gif'"),
+    (["plot", "{grid}", "--where", "member_unity <== 0.2", "--out", "{tmp}/o"], "cannot read the condition"),
+    (["plot", "{grid}", "--where", "bananas < 1", "--out", "{tmp}/o"], "unknown design parameter 'bananas'"),
+    (["plot", "{grid}", "--where", "member_unity < 0", "--out", "{tmp}/o"], "no design point is left"),
+    (["plot", "{compare}", "--where", "aid_level < 1", "--out", "{tmp}/o"], "choose design points with --points"),
+    (["plot", "{grid}", "--points", "0,99", "--out", "{tmp}/o"], "unknown design point 99"),
+    (["plot", "{grid}", "--points", "a", "--out", "{tmp}/o"], "argument --points: 'a'"),
     # discovery and sensitivity
     (["discover", "{grid}", "--outcome", "peak_rung >>= 7", "--out", "{tmp}/o"], "cannot read"),
     (["discover", "{grid}", "--outcome", "bananas > 1", "--out", "{tmp}/o"], "unknown outcome column 'bananas'"),

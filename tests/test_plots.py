@@ -36,15 +36,15 @@ def test_escalation_curves(compare):
     top, bottom, names = fig.axes
     assert len(by_gid(top, "median")) == 3 and len(by_gid(bottom, "median")) == 3
     assert len(by_gid(top, "band50")) == 3 and len(by_gid(top, "band90")) == 3  # 50% and 90% per scenario
-    assert [t.get_text() for t in top.get_legend().get_texts()] == [
-        "classroom",
-        "classroom_united",
-        "classroom_divided",
-    ]
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["classroom", "classroom_united", "classroom_divided"]
     assert len(by_gid(top, "threshold6")) == 1 and len(by_gid(top, "threshold7")) == 1
     labels = " ".join(t.get_text() for t in top.texts)
     assert "nuclear signalling" in labels and "direct clash" in labels
     assert names.get_yticklabels()[6].get_text() == "nuclear signalling"
+    # every rung's name whole (wrapped on two lines, never cut with an ellipsis)
+    assert [t.get_text().replace("\n", " ") for t in names.get_yticklabels()] == list(plots.RUNG_NAMES)
+    assert max(len(line) for t in names.get_yticklabels() for line in t.get_text().split("\n")) <= 26
     assert top.get_ylabel() == "escalation rung" and bottom.get_xlabel() == "month"
     assert "intensity" in bottom.get_ylabel()
     assert any(t.get_gid() == "caption" and "test-compare" in t.get_text() for t in fig.texts)
@@ -58,9 +58,59 @@ def test_escalation_curves_median_is_the_median(compare):
     assert list(line.get_ydata()) == s.groupby("month")["escalation_rung"].median().tolist()
 
 
-def test_many_design_points_drop_the_90_band(grid):
-    fig = plots.escalation_curves(grid.steps, grid.runs)
-    assert len(by_gid(fig.axes[0], "median")) == 9 and not by_gid(fig.axes[0], "band90")
+def test_more_than_four_design_points_get_small_multiples(grid):
+    fig = plots.escalation_curves(grid.steps, grid.runs, caption=grid.caption)
+    panels = [ax for ax in fig.axes if by_gid(ax, "median")]
+    assert len(panels) == 9  # one panel per design point, not nine overlapping bands
+    labels = grid.runs.drop_duplicates("label").sort_values("point_id")["label"].tolist()
+    assert [ax.get_title() for ax in panels] == labels
+    for ax in panels:
+        assert len(by_gid(ax, "median")) == 1 and len(by_gid(ax, "band50")) == 1 and len(by_gid(ax, "band90")) == 1
+        assert len(by_gid(ax, "context")) == 8  # the other points' medians, in grey behind
+        assert len(by_gid(ax, "threshold6")) == 1 and len(by_gid(ax, "threshold7")) == 1
+    rung_axes = [ax for ax in fig.axes if ax not in panels and ax.get_visible()]
+    assert len(rung_axes) == 3  # the rung names at the right of each row
+    for ax in rung_axes:
+        assert [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()] == list(plots.RUNG_NAMES)
+    assert all(ax.get_xlabel() == "month" for ax in panels[-3:])
+
+
+def test_up_to_four_design_points_share_one_panel(grid):
+    four = grid.runs[grid.runs["point_id"] < 4]
+    fig = plots.escalation_curves(grid.steps, four)
+    assert len(by_gid(fig.axes[0], "median")) == 4 and len(by_gid(fig.axes[0], "band90")) == 4
+
+
+def _boxes(fig):
+    """Window extents of the caption, the legends and every axes (with its labels), after drawing."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (caption,) = [t for t in fig.texts if t.get_gid() == "caption"]
+    axes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    return caption.get_window_extent(renderer), [lg.get_window_extent(renderer) for lg in fig.legends], axes
+
+
+@pytest.mark.parametrize(
+    "store,draw_it",
+    [
+        ("compare", lambda d: plots.escalation_curves(d.steps, d.runs, caption=d.caption)),
+        ("grid", lambda d: plots.escalation_curves(d.steps, d.runs, caption=d.caption)),
+        ("compare", lambda d: plots.scenario_comparison(d.steps, d.runs, caption=d.caption)),
+        ("grid", lambda d: plots.scenario_comparison(d.steps, d.runs, caption=d.caption)),
+        ("grid", lambda d: plots.ladder_occupancy(d.steps, d.runs, caption=d.caption)),
+    ],
+    ids=["curves-3", "curves-9", "compare-3", "compare-9", "ladder-9"],
+)
+def test_the_caption_is_clear_of_legends_and_panels(request, store, draw_it):
+    data = request.getfixturevalue(store)
+    caption, legends, axes = _boxes(draw_it(data))
+    assert legends or store == "grid", "a figure of few lines has a legend"
+    for box in [*legends, *axes]:
+        assert not caption.overlaps(box), (caption, box)
+        assert caption.y1 <= box.y0 + 1  # the caption is under everything
 
 
 def test_threat_spiral(compare):
@@ -113,7 +163,7 @@ def test_scenario_comparison(compare):
         plots.STEP_METRICS[m] for m in ("escalation_rung", "alliance_cohesion", "aid_total", "territory_held")
     ]
     assert all(len(by_gid(ax, "median")) == 3 and len(by_gid(ax, "band50")) == 3 for ax in fig.axes)
-    assert "USD bn" in titles[2]
+    assert "EUR bn / month" in titles[2]
 
 
 def test_member_view(compare):
@@ -156,6 +206,29 @@ def test_cli_bad_input(tmp_path, argv, needle, capsys):
     args = [a.format(tmp=tmp_path, grid=DATA / "store_grid", compare=DATA / "store_compare") for a in argv]
     assert main([*args, "--out", str(tmp_path / "o")] if argv[0] == "plot" else args) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_a_subset_of_a_grid_by_condition_or_by_id(tmp_path, capsys):
+    sub = load_for_plots(DATA / "store_grid", where=["member_unity <= 0.2"])
+    assert sorted(sub.runs["point_id"].unique()) == [0, 3, 6] and (sub.runs["member_unity"] == 0).all()
+    assert "shown: 3 point(s) where member_unity <= 0.2" in sub.caption
+    both = load_for_plots(DATA / "store_grid", where=["member_unity <= 0.2", "aid_level >= 0.5"], points=[3, 4])
+    assert sorted(both.runs["point_id"].unique()) == [3]
+    assert main(["plot", str(DATA / "store_grid"), "--where", "member_unity == 0.5", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "curves.png").is_file() and not (tmp_path / "phase.png").exists()  # one unity value left
+    fig = draw(load_for_plots(DATA / "store_grid", points=[0, 4, 8]), "curves")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "aid_level=0, member_unity=0",
+        "aid_level=0.5, member_unity=0.5",
+        "aid_level=1, member_unity=1",
+    ]
+
+
+def test_a_phase_diagram_of_a_subset(grid):
+    sub = load_for_plots(DATA / "store_grid", where=["aid_level >= 0.5"])
+    fig = draw(sub, "phase", metric="p_rung6")
+    (mesh,) = by_gid(fig.axes[0], "heatmap")
+    assert mesh.get_array().shape == (3, 2)  # member_unity x the two aid levels kept
 
 
 def test_report_embeds_every_figure_and_the_provenance(grid, tmp_path):

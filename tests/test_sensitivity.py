@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.analysis.discovery import parse_outcome, prim
+from simulation.analysis.discovery import parse_condition, prim
 from simulation.analysis.sensitivity import analyze, run_sensitivity
 from simulation.cli import main
 from simulation.errors import AnalysisError
@@ -108,11 +108,14 @@ def test_prim_finds_a_planted_box():
 
 
 def test_outcome_expressions_are_parsed_not_evaluated():
-    assert parse_outcome("peak_rung >= 7", ["peak_rung"]) == ("peak_rung", ">=", 7.0)
+    assert parse_condition("peak_rung >= 7", ["peak_rung"]) == ("peak_rung", ">=", 7.0)
+    assert parse_condition(" member_unity<=0.2 ", ["member_unity"]) == ("member_unity", "<=", 0.2)
     with pytest.raises(AnalysisError, match="unknown outcome column"):
-        parse_outcome("bananas > 1", ["peak_rung"])
+        parse_condition("bananas > 1", ["peak_rung"])
+    with pytest.raises(AnalysisError, match="unknown design parameter 'bananas'"):
+        parse_condition("bananas > 1", ["aid_level"], what="design parameter")
     with pytest.raises(AnalysisError, match="cannot read"):
-        parse_outcome("__import__('os').system('true')", ["peak_rung"])
+        parse_condition("__import__('os').system('true')", ["peak_rung"])
 
 
 def test_cli_discover_on_a_grid_store(tmp_path, capsys):

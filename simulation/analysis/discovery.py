@@ -21,29 +21,48 @@ import pandas as pd
 
 from simulation.errors import AnalysisError
 
-__all__ = ["Box", "PrimResult", "outcome_mask", "parse_outcome", "prim"]
+__all__ = ["Box", "PrimResult", "condition_mask", "parse_condition", "prim"]
 
-_OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less, "==": np.equal}
+_OPS = {
+    ">=": np.greater_equal,
+    "<=": np.less_equal,
+    ">": np.greater,
+    "<": np.less,
+    # a design value written as 0.2 is 0.1 * 2 in a grid built by linspace: equal up to rounding
+    "==": lambda a, b: np.isclose(a, b, rtol=1e-9, atol=1e-12),
+}
 
 
-def parse_outcome(expr: str, columns: list[str] | pd.Index) -> tuple[str, str, float]:
-    """Parse ``"peak_rung >= 7"`` into (column, operator, value); never evaluates code."""
+def parse_condition(
+    expr: str, columns: list[str] | pd.Index, *, what: str = "outcome column"
+) -> tuple[str, str, float]:
+    """Parse ``"peak_rung >= 7"`` into (column, operator, value); never evaluates code.
+
+    The one grammar for conditions on a column: ``--outcome`` of ``escalation discover`` and
+    ``--where`` of ``escalation plot`` (``"member_unity <= 0.2"``). ``what`` names the columns in
+    the message when the column is not one of ``columns``.
+    """
     m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(>=|<=|==|>|<)\s*(-?\d+(?:\.\d*)?(?:[eE]-?\d+)?)\s*", expr)
     if not m:
         raise AnalysisError(
-            f'cannot read the outcome {expr!r}: write COLUMN OP NUMBER, e.g. "peak_rung >= 7" '
+            f'cannot read the condition {expr!r}: write COLUMN OP NUMBER, e.g. "peak_rung >= 7" '
             f"(OP one of >=, <=, >, <, ==)"
         )
     col, op, val = m.group(1), m.group(2), float(m.group(3))
     if col not in columns:
-        raise AnalysisError(f"unknown outcome column {col!r}; columns: {', '.join(map(str, columns))}")
+        raise AnalysisError(f"unknown {what} {col!r}; {what}s: {', '.join(map(str, columns))}")
     return col, op, val
 
 
-def outcome_mask(runs: pd.DataFrame, expr: str) -> np.ndarray:
-    """Which runs satisfy ``expr`` (``"peak_rung >= 7"``); a missing value never does."""
-    col, op, val = parse_outcome(expr, runs.columns)
-    values = pd.to_numeric(runs[col], errors="coerce").astype(float).to_numpy()
+def condition_mask(
+    frame: pd.DataFrame, expr: str, columns: list[str] | None = None, *, what: str = "outcome column"
+) -> np.ndarray:
+    """Which rows of ``frame`` satisfy ``expr`` (``"peak_rung >= 7"``); a missing value never does.
+
+    ``columns`` limits the columns a condition may name (default: all of ``frame``'s).
+    """
+    col, op, val = parse_condition(expr, frame.columns if columns is None else columns, what=what)
+    values = pd.to_numeric(frame[col], errors="coerce").astype(float).to_numpy()
     return _OPS[op](values, val) & ~np.isnan(values)
 
 

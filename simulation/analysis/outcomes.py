@@ -14,10 +14,11 @@ The design point's label (``aid_level=0.5, member_unity=0``, or the scenario's n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simulation.errors import AnalysisError
@@ -36,6 +37,7 @@ __all__ = [
     "outcomes_by",
     "outcomes_by_point",
     "point_labels",
+    "select_points",
     "summary_table",
 ]
 
@@ -158,6 +160,53 @@ def labelled_runs(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
     out = runs[runs["status"] == "complete"].copy()
     out["label"] = [labels[int(p)] for p in out["point_id"]]
     return out
+
+
+def select_points(
+    runs: pd.DataFrame, manifest: dict[str, Any], *, where: Sequence[str] = (), points: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """The runs of the design points in ``points`` that satisfy every condition in ``where``.
+
+    Args:
+        runs: runs with a ``point_id`` column and the design's parameter columns.
+        manifest: the store's manifest (its design says which parameters vary).
+        where: conditions on design parameters, e.g. ``"member_unity <= 0.2"`` (parsed, never
+            evaluated: :func:`simulation.analysis.discovery.parse_condition`); all must hold.
+        points: design point ids to keep (None: every point).
+
+    Raises:
+        AnalysisError: an unknown point or parameter, a condition that cannot be read, or no point left.
+    """
+    from simulation.analysis.discovery import condition_mask
+
+    design = manifest["design"]
+    keep = np.ones(len(runs), dtype=bool)
+    if points is not None:
+        known = sorted(int(p["point_id"]) for p in design["points"])
+        unknown = [p for p in points if p not in known]
+        if unknown:
+            raise AnalysisError(
+                f"unknown design point {unknown[0]}; this experiment has points {known[0]} to {known[-1]}"
+            )
+        keep &= runs["point_id"].isin(list(points)).to_numpy()
+    parameters = list(design.get("parameters", []))
+    if where and not parameters:
+        raise AnalysisError(
+            f"--where needs a design that varied parameters; this one is kind {design['kind']!r}: "
+            "choose design points with --points instead"
+        )
+    for cond in where:
+        keep &= condition_mask(runs, cond, parameters, what="design parameter")
+    if not keep.any():
+        shown = ", ".join(
+            f"{p} in {', '.join(f'{v:g}' for v in sorted(runs[p].dropna().unique()))}" for p in parameters
+        )
+        raise AnalysisError(
+            "no design point is left after "
+            + " and ".join([*where, *([f"--points {','.join(map(str, points))}"] if points is not None else [])])
+            + (f" ({shown})" if shown else "")
+        )
+    return runs[keep]
 
 
 def summary_table(results: Results) -> pd.DataFrame:

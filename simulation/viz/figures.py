@@ -5,6 +5,7 @@ Light on purpose (no matplotlib import until a figure is drawn), so the CLI stay
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,16 +44,27 @@ class PlotData:
         return self.results.members
 
 
-def load_for_plots(path: str | Path) -> PlotData:
-    """Open a results folder for plotting (StoreError if it is not one)."""
-    from simulation.analysis.outcomes import labelled_runs
+def load_for_plots(path: str | Path, *, where: Sequence[str] = (), points: Sequence[int] | None = None) -> PlotData:
+    """Open a results folder for plotting (StoreError if it is not one), or a subset of its design points.
+
+    Args:
+        path: the results folder.
+        where: conditions on design parameters the points must meet, e.g. ``"member_unity <= 0.2"``.
+        points: the design point ids to draw (None: all).
+    """
+    from simulation.analysis.outcomes import labelled_runs, select_points
     from simulation.viz.plots import caption_text
 
     results = load_results(path)
     runs = labelled_runs(results.runs, results.manifest)
     if runs.empty:
         raise PlotError(f"{path} has no complete runs to plot")
-    return PlotData(results=results, runs=runs, caption=caption_text(results.manifest))
+    subset = ""
+    if where or points is not None:
+        runs = select_points(runs, results.manifest, where=where, points=points)
+        chosen = [*where, *([f"points {','.join(map(str, points))}"] if points is not None else [])]
+        subset = f"{runs['point_id'].nunique()} point(s) where {' and '.join(chosen)}"
+    return PlotData(results=results, runs=runs, caption=caption_text(results.manifest, subset=subset))
 
 
 def draw(data: PlotData, kind: str, *, metric: str | None = None) -> Any:

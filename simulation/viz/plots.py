@@ -12,6 +12,7 @@ the experiment, the seeds and the package version.
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,10 +54,10 @@ STEP_METRICS: dict[str, str] = {
     "alliance_threat_perception": "members' threat perception (0-1)",
     "deterrence_credibility": "deterrence credibility (0-1)",
     "deterrence_signal": "deterrence signal D (0-1)",
-    "aid_total": "aid to Ukraine (USD bn / month)",
-    "aid_lethal": "lethal aid (USD bn / month)",
-    "aid_nonlethal": "non-lethal aid (USD bn / month)",
-    "aid_training": "training (USD bn / month)",
+    "aid_total": "aid to Ukraine (EUR bn / month)",
+    "aid_lethal": "lethal aid (EUR bn / month)",
+    "aid_nonlethal": "non-lethal aid (EUR bn / month)",
+    "aid_training": "training (EUR bn / month)",
     "ukraine_capacity": "Ukraine's capacity (0-1)",
     "territory_held": "territory held by Ukraine (share)",
     "spillover_incidents": "spillover incidents (cumulative)",
@@ -69,13 +70,13 @@ STEP_METRICS: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------------
 
 
-def caption_text(manifest: dict[str, Any]) -> str:
-    """One line of provenance: experiment, design points x seeds, master seed, package version."""
+def caption_text(manifest: dict[str, Any], *, subset: str = "") -> str:
+    """One line of provenance: experiment, points x seeds, master seed, package version (and the subset shown)."""
     n_points = len(manifest["design"]["points"])
     return (
         f"Experiment '{manifest['experiment']['name']}': {n_points} design point(s) × "
         f"{manifest['replications']} seeds (master seed {manifest['seed']}), escalation-abm "
-        f"{manifest['package_version']}"
+        f"{manifest['package_version']}" + (f"; shown: {subset}" if subset else "")
     )
 
 
@@ -111,8 +112,8 @@ def _groups(runs: pd.DataFrame, limit: int = 10) -> list[tuple[str, np.ndarray]]
     order = runs.drop_duplicates("label").sort_values("point_id")["label"].tolist()
     if len(order) > limit:
         raise PlotError(
-            f"{len(order)} design points are too many lines for one figure (at most {limit}); "
-            "draw a phase diagram, or plot a subset of the runs"
+            f"{len(order)} design points are too many for one figure (at most {limit}); draw a phase "
+            'diagram, or a subset: --where "member_unity <= 0.2" or --points 0,3,5'
         )
     return [(lab, runs.loc[runs["label"] == lab, "run_id"].to_numpy()) for lab in order]
 
@@ -145,6 +146,12 @@ def _bands(
 # ---------------------------------------------------------------------------------------------------
 
 
+#: Up to this many design points share one panel of escalation curves; more get a panel each.
+MAX_OVERLAID = 4
+#: At most this many panels (design points) in one figure of small multiples: 4 x 3 stays readable.
+MAX_PANELS = 12
+
+
 @_styled
 def escalation_curves(
     steps: pd.DataFrame,
@@ -154,51 +161,41 @@ def escalation_curves(
     thresholds: Sequence[float] | None = None,
     caption: str = "",
 ) -> Figure:
-    """The escalation curve: rung (top) and intensity (bottom) over months, one line per design point.
+    """The escalation curve: rung and intensity over months, median across seeds with 50% and 90% bands.
 
-    Median across seeds with 50% and 90% bands; the ladder's rung names on a secondary axis; Kahn's
-    thresholds (nuclear signalling, direct clash) as labelled reference lines.
+    Up to :data:`MAX_OVERLAID` design points share the panels: rung (top) and intensity (bottom), the
+    ladder's rung names on a secondary axis, Kahn's thresholds (nuclear signalling, direct clash) as
+    labelled reference lines. More design points get small multiples instead (one rung panel each,
+    the other points' medians in grey behind), since more than four overlapping bands are a blur.
     """
+    groups = _groups(runs, limit=MAX_PANELS)
+    if len(groups) > MAX_OVERLAID:
+        return _curve_panels(steps, groups, names, caption)
     thresholds = list(thresholds or parameters.by_name("ladder.thresholds").default)
-    fig = _figure(13, 9.5)
+    fig = _figure(13.5, 9.5)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
-    groups = _groups(runs)
     colors = palette(len(groups))
-    nines = len(groups) <= 4  # more than four 90% bands overlap into a blur
-    alpha = 0.28 if nines else 0.1
     for i, (label, ids) in enumerate(groups):
         months, rung = _matrix(steps, ids, "escalation_rung")
-        _bands(top, months, rung, colors[i], label, nines=nines, alpha=alpha)
+        _bands(top, months, rung, colors[i], label)
         months, y = _matrix(steps, ids, "escalation_intensity")
-        _bands(bottom, months, y, colors[i], label, nines=nines, alpha=alpha)
-    for rung, text in ((NUCLEAR_SIGNALLING, "nuclear signalling"), (DIRECT_CLASH, "direct clash with a member")):
+        _bands(bottom, months, y, colors[i], label)
+    _kahn_lines(top, names)
+    for rung in (NUCLEAR_SIGNALLING, DIRECT_CLASH):
         if rung < len(names):
-            top.axhline(rung, color="#333333", linestyle="--", linewidth=1.2, gid=f"threshold{rung}")
-            top.text(
-                0.005,
-                rung + 0.1,
-                f"Kahn: {text} (rung {rung})",
-                transform=top.get_yaxis_transform(),
-                fontsize=11,
+            bottom.axhline(thresholds[rung - 1], color="#333333", linestyle="--", linewidth=1.0)
+            bottom.text(
+                0.995,
+                thresholds[rung - 1] + 0.01,
+                f"threshold of rung {rung}",
+                ha="right",
+                transform=bottom.get_yaxis_transform(),
+                fontsize=10,
                 color="#333333",
             )
-            bottom.axhline(thresholds[rung - 1], color="#333333", linestyle="--", linewidth=1.0)
-    top.set_ylim(-0.3, len(names) - 0.5)
-    top.set_yticks(range(len(names)))
+    _rung_axis(top, names)
     top.set_ylabel("escalation rung")
-    right = top.twinx()
-    right.set_ylim(top.get_ylim())
-    right.set_yticks(range(len(names)))
-    right.set_yticklabels([_short(n) for n in names], fontsize=10)
-    right.grid(False)
-    right.spines["right"].set_visible(True)
-    top.set_title("Escalation curves: median across seeds, " + ("50% and 90% bands" if nines else "50% band"))
-    if nines:
-        top.legend(loc="lower right", frameon=True, framealpha=0.85)
-    else:
-        fig.legend(
-            *top.get_legend_handles_labels(), loc="outside lower center", ncols=min(5, len(groups)), frameon=False
-        )
+    _legend_on_top(fig, top, len(groups), "Escalation curves: median across seeds, 50% and 90% bands")
     bottom.set_ylabel("intensity y (0-1)")
     bottom.set_xlabel("month")
     bottom.set_ylim(0, 1)
@@ -206,8 +203,98 @@ def escalation_curves(
     return fig
 
 
-def _short(name: str, width: int = 34) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
+def _curve_panels(
+    steps: pd.DataFrame, groups: list[tuple[str, np.ndarray]], names: Sequence[str], caption: str
+) -> Figure:
+    """Small multiples of the escalation rung, one panel per design point, the others' medians in grey."""
+    n = len(groups)
+    cols = 3 if n > 4 else 2
+    rows = -(-n // cols)
+    fig = _figure(4.6 * cols + 3.0, 3.3 * rows + 1.2)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    flat = axes.ravel()
+    colors = palette(n)
+    data = [_matrix(steps, ids, "escalation_rung") for _, ids in groups]
+    medians = [np.nanmedian(rung, axis=1) for _, rung in data]
+    for i, (ax, (label, _)) in enumerate(zip(flat, groups, strict=False)):
+        months, rung = data[i]
+        for j, (m, _) in enumerate(data):
+            if j != i:
+                ax.plot(m, medians[j], color="#b8b8b8", linewidth=1.0, zorder=1, gid="context")
+        _bands(ax, months, rung, colors[i], label)
+        _kahn_lines(ax, names, text=i == 0, fontsize=9)
+        ax.set_title(label, fontsize=12)
+        ax.set_ylim(-0.3, len(names) - 0.5)
+        ax.set_yticks(range(len(names)))
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    for r in range(rows):
+        axes[r, 0].set_ylabel("rung")
+        last = min(cols, n - r * cols) - 1  # the row's rightmost panel carries the rung names
+        _rung_axis(axes[r, last], names, fontsize=9)
+    for c in range(cols):
+        bottom = max(r for r in range(rows) if r * cols + c < n)  # the column's lowest visible panel
+        axes[bottom, c].xaxis.set_tick_params(labelbottom=True)
+        axes[bottom, c].set_xlabel("month")
+    fig.suptitle(
+        "Escalation curves: median across seeds with 50% and 90% bands, one panel per design point "
+        "(grey: the other points' medians)",
+        fontsize=14,
+    )
+    _caption(fig, caption)
+    return fig
+
+
+def _kahn_lines(ax: Any, names: Sequence[str], *, text: bool = True, fontsize: int = 11) -> None:
+    """Kahn's thresholds as dashed reference lines, labelled (nuclear signalling, direct clash)."""
+    for rung, what in ((NUCLEAR_SIGNALLING, "nuclear signalling"), (DIRECT_CLASH, "direct clash with a member")):
+        if rung >= len(names):
+            continue
+        ax.axhline(rung, color="#333333", linestyle="--", linewidth=1.1, gid=f"threshold{rung}")
+        if text:
+            ax.text(
+                0.01,
+                rung + 0.12,
+                f"Kahn: {what} (rung {rung})",
+                transform=ax.get_yaxis_transform(),
+                fontsize=fontsize,
+                color="#333333",
+            )
+
+
+def _rung_axis(ax: Any, names: Sequence[str], *, fontsize: int = 10) -> Any:
+    """The ladder's rung names, whole (wrapped, never cut), on a secondary axis at the right."""
+    ax.set_ylim(-0.3, len(names) - 0.5)
+    ax.set_yticks(range(len(names)))
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    right.set_yticks(range(len(names)))
+    right.set_yticklabels([wrap(n) for n in names], fontsize=fontsize, linespacing=0.95)
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    return right
+
+
+def _legend_on_top(fig: Figure, ax: Any, n: int, title: str) -> None:
+    """The figure's title with the legend under it, above the panels: never over the data or the caption.
+
+    One block, because constrained layout places an outside legend without regard to a suptitle.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="outside upper center",
+        ncols=min(n, 3 if n > 4 else 4),
+        frameon=False,
+        title=title,
+        title_fontproperties={"size": mpl.rcParams["axes.titlesize"]},
+    )
+
+
+def wrap(name: str, width: int = 26) -> str:
+    """A long label on two (or more) lines instead of cut: nothing of a rung's name is lost."""
+    return textwrap.fill(name, width=width, break_long_words=False)
 
 
 @_styled
@@ -269,7 +356,7 @@ def ladder_occupancy(
             months,
             shares,
             colors=colors,
-            labels=[f"{k} {_short(nm, 30)}" for k, nm in enumerate(names)],
+            labels=[wrap(f"{k} {nm}", 30) for k, nm in enumerate(names)],
             gid="occupancy",
         )
         ax.set_title(label, fontsize=13)
@@ -375,9 +462,7 @@ def scenario_comparison(
         ax.set_visible(False)
     for ax in axes[-cols:]:
         ax.set_xlabel("month")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(groups)), frameon=False)
-    fig.suptitle("Scenarios compared: median across seeds and 50% band")
+    _legend_on_top(fig, axes[0], len(groups), "Scenarios compared: median across seeds and 50% band")
     _caption(fig, caption)
     return fig
 
