@@ -140,11 +140,13 @@ def test_predictive_bands_figures_and_report(cal_file, tmp_path):
 
 def test_observed_statistics_use_the_window_only():
     obs = observed_statistics()
-    assert len(obs["territory"]) == 23 and len(obs["aid"]) == 23
-    assert obs["nuclear_signal"] == 0.0  # nuclear forces on special alert, 27 February 2022
+    assert len(obs["territory"]) == 22 and len(obs["aid"]) == 22  # March 2022 .. December 2023: month 0 is set
+    assert obs["territory"][0] == pytest.approx(0.7461)
+    assert obs["nuclear_signal"] == 12.0  # after month 0: New START suspended, February 2023
     assert obs["no_direct_clash"] == 0.0
+    assert observed_statistics(signal="2022-09")["nuclear_signal"] == 7.0
     later = observed_statistics(("2022-06", "2023-12"))
-    assert len(later["territory"]) == 19 and later["nuclear_signal"] == 8.0  # New START suspended, February 2023
+    assert len(later["territory"]) == 19 and later["nuclear_signal"] == 8.0
 
 
 def test_distance_is_zero_at_the_data_and_scaled():
@@ -153,11 +155,13 @@ def test_distance_is_zero_at_the_data_and_scaled():
     assert d(obs, obs) == 0.0
     moved = {**obs, "territory": obs["territory"] + 0.02, "nuclear_signal": 6.0}
     assert d(moved, obs) == pytest.approx(np.sqrt(2))
-    assert d({**obs, "territory": np.full(23, np.nan)}, obs) == np.inf
-    steps = {"month": np.arange(5), "territory_held": np.ones(5), "aid_total": np.zeros(5),
-             "escalation_rung": np.array([3, 4, 6, 7, 5])}  # fmt: skip
-    s = statistics_of(steps, 1, 3)
-    assert list(s["territory"]) == [1, 1, 1] and s["nuclear_signal"] == 1.0 and s["no_direct_clash"] == 1.0
+    assert d({**obs, "territory": np.full(22, np.nan)}, obs) == np.inf
+    steps = {"month": np.arange(6), "territory_held": np.arange(6.0), "aid_total": np.zeros(6),
+             "escalation_rung": np.array([6, 5, 6, 7, 5, 6])}  # fmt: skip
+    s = statistics_of(steps, 0, 4)  # month 0 is left out of the series; the onset is the climb at month 2
+    assert list(s["territory"]) == [1, 2, 3, 4] and s["nuclear_signal"] == 2.0 and s["no_direct_clash"] == 1.0
+    s = statistics_of(steps, 3, 4)
+    assert list(s["territory"]) == [3, 4] and s["nuclear_signal"] == 2.0 and s["no_direct_clash"] == 1.0  # none: 2
 
 
 @pytest.mark.parametrize(
@@ -170,9 +174,11 @@ def test_distance_is_zero_at_the_data_and_scaled():
         ('[parameters]\nmisperception = {dist = "truncnorm", mean = 0.2}\n', "parameters.misperception", "needs sd"),
         ('[parameters]\nmisperception = {dist = "beta", a = 2, b = 2, sd = 1}\n', "parameters.misperception", "sd"),
         ('[parameters]\n"alliance.package_interval" = {}\n', "parameters.alliance.package_interval", "real-valued"),
-        ("[statistics.aid]\nscael = 2.0\n", "statistics.aid.scael", "allowed here: scale, weight"),
+        ("[statistics.aid]\nscael = 2.0\n", "statistics.aid.scael", "allowed here: observed, scale, weight"),
         ('[statistics.nuclear_signal]\nscale = "std"\n', "statistics.nuclear_signal.scale", "territory and aid"),
         ("[statistics]\n", "statistics", "at least one statistic"),
+        ('[statistics.aid]\nobserved = "2022-09"\n', "statistics.aid.observed", "only nuclear_signal"),
+        ('[statistics.nuclear_signal]\nobserved = "2024-03"\n', "statistics.nuclear_signal.observed", "not after"),
     ],
 )
 def test_bad_calibration_files_name_file_key_and_what_is_allowed(write, extra, key, words):

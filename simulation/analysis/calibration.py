@@ -31,6 +31,7 @@ summary statistics and the distance, the population size, the stopping rules and
     scale = "std"
     [statistics.nuclear_signal]
     scale = 6.0
+    observed = "2022-09"             # optional: the episode's month (default: from the events table)
     [statistics.no_direct_clash]
 
     [overrides]                      # fixed scenario parameters for every run (optional)
@@ -39,13 +40,16 @@ summary statistics and the distance, the population size, the stopping rules and
 calibration window only):
 
 - ``territory``: the share of Ukraine's territory held, month by month; error = root mean square
-  of (simulated - observed) over the window's months; default scale 0.02 (two per cent of Ukraine).
+  of (simulated - observed) over the window's months after the scenario's month 0 (the initial
+  state is set, not simulated); default scale 0.02 (two per cent of Ukraine).
 - ``aid``: the alliance's monthly military aid (``aid_total``, EUR bn a month in the history
-  scenario); error = root mean square difference; default scale ``"std"``: the observed series'
-  standard deviation over the window.
-- ``nuclear_signal``: the month (from the window's start) of the first nuclear-signalling episode
-  (rung >= 6; observed: the first ``nuclear_signal`` event in the window); a run with none in the
-  window counts as the month after it; error = |simulated - observed| months; default scale 6.
+  scenario), the same months; error = root mean square difference; default scale ``"std"``: the
+  observed series' standard deviation over those months.
+- ``nuclear_signal``: the month (counted from the window's first) of the first nuclear-signalling
+  episode after the window's first month: in a run, the first climb to rung >= 6 from below; observed,
+  the first ``nuclear_signal`` event after the window's first month, or the month given as
+  ``observed = "YYYY-MM"``. A run with none counts as the month after the window; error =
+  |simulated - observed| months; default scale 6.
 - ``no_direct_clash``: 1 if the run reaches rung >= 7 (a direct clash with a member) in the window,
   else 0 (observed: 0); error = that indicator; scale 1.
 
@@ -162,11 +166,12 @@ class CalibrationSection(BaseModel):
 
 
 class StatisticSpec(BaseModel):
-    """One statistic of the distance: its weight and scale."""
+    """One statistic of the distance: its weight, its scale and (nuclear_signal only) the observed month."""
 
     model_config = _STRICT
     weight: float = Field(1.0, ge=0)
     scale: float | Literal["std"] | None = None
+    observed: str | None = None
 
 
 class StatisticsSection(BaseModel):
@@ -504,7 +509,23 @@ def _resolve(
     used = {k: v for k, v in stats.model_dump().items() if v is not None}
     if not used:
         raise _fail(path, ("statistics",), f"name at least one statistic: {', '.join(STATISTICS)}", overridden)
-    observed = observed_statistics((w0, w1))
+    signal = used.get("nuclear_signal", {}).get("observed")
+    for k, v in used.items():
+        if v.get("observed") is not None and k != "nuclear_signal":
+            raise _fail(path, ("statistics", k, "observed"), "only nuclear_signal takes an observed month", overridden)
+    if signal is not None:
+        try:
+            k = month_between(w0, signal)
+        except ValueError as e:
+            raise _fail(path, ("statistics", "nuclear_signal", "observed"), str(e), overridden) from None
+        if not 0 < k <= month_between(w0, w1):
+            raise _fail(
+                path,
+                ("statistics", "nuclear_signal", "observed"),
+                f"{signal} is not allowed: a month after the window's first ({w0}) and not after its last ({w1})",
+                overridden,
+            )
+    observed = observed_statistics((w0, w1), start=start, signal=signal)
     weights, scales = {}, {}
     for k, v in used.items():
         scale = v["scale"] if v["scale"] is not None else STATISTICS[k][0]
@@ -541,33 +562,56 @@ def _resolve(
 # ---------------------------------------------------------------------------------------------------
 
 
-def observed_statistics(window: tuple[str, str] = CALIBRATION_WINDOW) -> dict[str, Any]:
-    """The observed summary statistics over ``window`` (months ``YYYY-MM``, inside the calibration window)."""
+def observed_statistics(
+    window: tuple[str, str] = CALIBRATION_WINDOW, *, start: str = HISTORY_START, signal: str | None = None
+) -> dict[str, Any]:
+    """The observed summary statistics over ``window`` (months ``YYYY-MM``, inside the calibration window).
+
+    Args:
+        window: the first and last month fitted.
+        start: month 0 of the scenario: its initial state is set, not simulated, so the series
+            start the month after it.
+        signal: the month of the nuclear-signalling episode to match (default: the first
+            ``nuclear_signal`` event after the window's first month).
+    """
     df = observed_monthly()
     w0, w1 = window
     a, b = month_between(HISTORY_START, w0), month_between(HISTORY_START, w1)
-    rows = df[(df["month"] >= a) & (df["month"] <= b)].set_index("month").reindex(range(a, b + 1))
-    ev = observed_events()
-    signals = ev[(ev["kind"] == "nuclear_signal") & (ev["month"] >= a) & (ev["month"] <= b)]["month"]
+    first = max(a, month_between(HISTORY_START, start) + 1)
+    rows = df.set_index("month").reindex(range(first, b + 1))
+    if signal is None:
+        ev = observed_events()
+        months = ev[(ev["kind"] == "nuclear_signal") & (ev["month"] > a) & (ev["month"] <= b)]["month"]
+        onset = int(months.min()) if len(months) else b + 1
+    else:
+        onset = month_between(HISTORY_START, signal)
     return {
         "territory": rows["ukraine_held_share"].to_numpy(float),
         "aid": rows["alliance_military_eur_bn"].to_numpy(float),
-        "nuclear_signal": float(signals.min() - a) if len(signals) else float(b - a + 1),
+        "nuclear_signal": float(onset - a),
         "no_direct_clash": 0.0,
     }
 
 
 def statistics_of(steps: dict[str, np.ndarray], m0: int, m1: int) -> dict[str, Any]:
-    """The summary statistics of one run's step columns over months ``m0 .. m1``."""
+    """The summary statistics of one run's step columns over months ``m0 .. m1``.
+
+    The series leave out month 0 (the initial state, set rather than simulated). ``nuclear_signal``
+    is the first onset after ``m0`` (a climb to rung >= 6 from below), in months since ``m0``, or
+    ``m1 - m0 + 1`` if none; ``no_direct_clash`` is 1 if rung >= 7 is reached in the window.
+    """
     month = np.asarray(steps["month"])
-    sel = (month >= m0) & (month <= m1)
-    rung = np.asarray(steps["escalation_rung"])[sel]
-    hit = np.flatnonzero(rung >= NUCLEAR_SIGNALLING)
+    series = (month >= max(m0, 1)) & (month <= m1)
+    rung = np.asarray(steps["escalation_rung"])
+    at = rung >= NUCLEAR_SIGNALLING
+    onset = np.flatnonzero(at[1:] & ~at[:-1]) + 1
+    onset = onset[(month[onset] > m0) & (month[onset] <= m1)]
+    inside = (month >= m0) & (month <= m1)
     return {
-        "territory": np.asarray(steps["territory_held"], dtype=float)[sel],
-        "aid": np.asarray(steps["aid_total"], dtype=float)[sel],
-        "nuclear_signal": float(hit[0]) if hit.size else float(m1 - m0 + 1),
-        "no_direct_clash": float((rung >= DIRECT_CLASH).any()),
+        "territory": np.asarray(steps["territory_held"], dtype=float)[series],
+        "aid": np.asarray(steps["aid_total"], dtype=float)[series],
+        "nuclear_signal": float(month[onset[0]] - m0) if onset.size else float(m1 - m0 + 1),
+        "no_direct_clash": float((rung[inside] >= DIRECT_CLASH).any()),
     }
 
 
@@ -597,7 +641,7 @@ class HistoryModel:
             sc = self.scenario.with_overrides({k: float(pars[k]) for k in self.names})
             _, steps, _ = simulate(sc, current_run_seed())
         except EscalationError:
-            return _nan_statistics(self.m1 - self.m0 + 1)
+            return _nan_statistics(self.m1 - max(self.m0, 1) + 1)
         return statistics_of(steps, self.m0, self.m1)
 
 
