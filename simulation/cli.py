@@ -350,21 +350,18 @@ def _batch_out(args: argparse.Namespace, exp: Any) -> Path:
     return out
 
 
+def _batch_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The shared batch options (``_opt_batch``) as the keywords every batch runner takes."""
+    return {"workers": args.workers, "dask": args.dask, "force": args.force, "progress": not args.quiet}
+
+
 def _batch(args: argparse.Namespace) -> int:
     from simulation.analysis.outcomes import format_summary, summary_table
     from simulation.runner import load_experiment, run_experiment
 
     exp = load_experiment(args.experiment, args.overrides, max_runs=args.max_runs)
     out = _batch_out(args, exp)
-    results = run_experiment(
-        exp,
-        out,
-        workers=args.workers,
-        dask=args.dask,
-        force=args.force,
-        salvage=args.salvage,
-        progress=not args.quiet,
-    )
+    results = run_experiment(exp, out, salvage=args.salvage, **_batch_options(args))
     print(format_summary(summary_table(results)))
     errors = results.manifest.get("errors", 0)
     if errors:
@@ -504,9 +501,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     outcomes = check_outcomes(args.outcomes or SENSITIVITY_OUTCOMES)
     exp = load_sensitivity_experiment(args.experiment, args.method, args.overrides)
     out = _batch_out(args, exp)
-    res = run_sensitivity(
-        exp, out, outcomes=outcomes, workers=args.workers, dask=args.dask, progress=not args.quiet, force=args.force
-    )
+    res = run_sensitivity(exp, out, outcomes=outcomes, **_batch_options(args))
     figs = res.folder / "figures"
     figs.mkdir(exist_ok=True)
     for o in outcomes:

@@ -255,3 +255,28 @@ def test_cli_report_writes_a_file(tmp_path, capsys):
     page = out.read_text()
     assert page.count("data:image/png;base64,") == len(FIGURE_KINDS) - 1  # no phase for a scenario batch
     assert "not drawn" in page
+
+
+def test_sensitivity_bars_show_both_indices_per_parameter():
+    import pandas as pd
+
+    indices = pd.DataFrame(
+        {
+            "outcome": ["p_rung7"] * 3,
+            "parameter": ["aid_level", "misperception", "fatigue"],
+            "S1": [0.1, 0.5, 0.0],
+            "S1_conf": [0.01, 0.02, 0.01],
+            "ST": [0.2, 0.7, 0.05],
+            "ST_conf": [0.02, 0.03, 0.01],
+        }
+    )
+    fig = plots.sensitivity_bars(indices, "p_rung7", label="P(peak rung ≥ 7)")
+    (ax,) = fig.axes
+    from matplotlib.container import BarContainer
+
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    widths = {c.get_label(): [b.get_width() for b in c.patches] for c in bars}
+    st = next(c for c in bars if c.get_label() == "total (ST)").patches
+    assert widths["total (ST)"] == [0.05, 0.2, 0.7] and widths["first order (S1)"] == [0.0, 0.1, 0.5]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["fatigue", "aid_level", "misperception"]  # largest on top
+    assert len(st) == 3 and "What drives P(peak rung ≥ 7)?" in ax.get_title()

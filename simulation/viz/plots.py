@@ -531,26 +531,13 @@ def sensitivity_bars(indices: pd.DataFrame, outcome: str, *, label: str = "", ca
     fig = _figure(10, max(4.5, 0.45 * len(sub) + 1.8))
     ax = fig.subplots()
     pos = np.arange(len(sub))
-    ax.barh(
-        pos + 0.2,
-        sub["ST"],
-        height=0.4,
-        xerr=sub["ST_conf"],
-        color=OKABE_ITO[1],
-        label="total (ST)",
-        gid="ST",
-        capsize=3,
-    )
-    ax.barh(
-        pos - 0.2,
-        sub["S1"],
-        height=0.4,
-        xerr=sub["S1_conf"],
-        color=OKABE_ITO[0],
-        label="first order (S1)",
-        gid="S1",
-        capsize=3,
-    )
+    for col, shift, color, legend in (
+        ("ST", 0.2, OKABE_ITO[1], "total (ST)"),
+        ("S1", -0.2, OKABE_ITO[0], "first order (S1)"),
+    ):
+        ax.barh(
+            pos + shift, sub[col], height=0.4, xerr=sub[f"{col}_conf"], color=color, label=legend, gid=col, capsize=3
+        )
     ax.set_yticks(pos)
     ax.set_yticklabels(sub["parameter"])
     ax.axvline(0, color="#333", linewidth=0.8)
