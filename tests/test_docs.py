@@ -45,3 +45,30 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text("utf-8")
     block = readme.split("```python", 1)[1].split("```", 1)[0]
     exec(compile(block, "README.md", "exec"), {})
+
+
+def _resolve(dotted: str) -> object:
+    """Import the longest module prefix of ``dotted`` and get the rest as attributes."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[cut:]:
+            obj = getattr(obj, name)
+        return obj
+    raise ModuleNotFoundError(dotted)
+
+
+def test_every_python_import_path_in_the_readme_works():
+    """Dotted names (`simulation.viz.plots`) and `from simulation... import a, b` lines of the README exist."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    dotted = set(re.findall(r"\bsimulation(?:\.[A-Za-z_]\w*)+", readme)) - {"simulation.py"}
+    for module, names in re.findall(r"^from (simulation[\w.]*) import ([\w, ]+)", readme, flags=re.M):
+        dotted |= {f"{module}.{n.strip()}" for n in names.split(",") if n.strip()}
+    assert {"simulation.runner.load_results", "simulation.viz.plots"} <= dotted
+    for name in sorted(dotted):
+        _resolve(name)  # raises if the README names something that is not there

@@ -1,4 +1,10 @@
-"""Scenario batches: experiment files, designs, executors and a results store that survives interruption."""
+"""Layer 2 of the package: scenario batches. It imports the engine only, never analysis, viz or the entry points.
+
+- ``experiment``: experiment files, their designs (grid, lhs, sobol, saltelli, morris, scenarios) and seeds;
+- ``executors``: where runs happen (serially, on worker processes, on Dask);
+- ``store``: the results folder, written chunk by chunk so that it survives interruption;
+- ``batch``: the loop that runs an experiment's chunks on an executor into the store.
+"""
 
 from simulation.runner.batch import run_experiment
 from simulation.runner.experiment import Experiment, ExperimentError, load_experiment, shipped_experiments

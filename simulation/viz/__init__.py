@@ -1,5 +1,12 @@
-"""Presentation: the figures' style, the figures (``plots``), the figure registry (``figures``) and the HTML report.
+"""Layer 4 of the package: what a lecture or a paper shows. Nothing here runs the model.
 
-Everything here reads the tidy tables of a results store (``simulation.runner``) or of an analysis;
-nothing here runs the model.
+It reads the tidy tables of a results store (``simulation.runner``) and of the analyses
+(``simulation.analysis``), and is read only by the entry points:
+
+- ``style``: the colour-blind-safe palettes and the projector-sized type (plain data, no matplotlib);
+- ``plots``: one function per figure, each taking results frames and returning a matplotlib Figure;
+- ``figures``: the figure registry behind ``escalation plot`` (which kinds exist, how each is drawn
+  from a results folder, and the subset of design points to draw);
+- ``report``: one self-contained HTML page of a results folder;
+- ``calibration_plots``: the figures and page of a calibration folder.
 """
