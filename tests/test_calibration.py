@@ -131,6 +131,11 @@ def test_predictive_bands_figures_and_report(cal_file, tmp_path):
     _, again = posterior_predictive(tmp_path / "p", out=tmp_path / "again", executor=SerialExecutor())
     again_t = again[again["series"] == "territory"].reset_index(drop=True)
     np.testing.assert_allclose(again_t["q50"], post["q50"].to_numpy())
+    # draws: particles drawn by weight, one run each (an equally weighted ensemble), reproducibly
+    r1, _ = posterior_predictive(tmp_path / "p", draws=5, out=tmp_path / "d1", executor=SerialExecutor())
+    r2, _ = posterior_predictive(tmp_path / "p", draws=5, out=tmp_path / "d2", executor=SerialExecutor())
+    assert len(r1.runs) == 5
+    pd.testing.assert_frame_equal(r1.steps, r2.steps)
     names = [p.name for p in draw_calibration(tmp_path / "p")]
     assert names == ["marginals.png", "pairs.png", "predictive.png"]
     page = render_calibration_report(tmp_path / "p")

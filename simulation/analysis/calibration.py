@@ -1243,19 +1243,25 @@ def posterior_predictive(
     folder: str | Path,
     *,
     replications: int | None = None,
+    draws: int | None = None,
     out: str | Path | None = None,
     workers: int | None = None,
     dask: str | None = None,
     executor: Executor | None = None,
 ) -> tuple[Results, pd.DataFrame]:
-    """The posterior predictive of a calibration: one run per particle of the last generation (x replications).
+    """The posterior predictive of a calibration: a run per particle of the last generation, weighted.
 
     The runs cover the scenario's whole horizon, so the months past the calibration window are the
-    forecast (2024 and beyond for the history scenario). Each particle's runs carry its weight.
+    forecast (2024 and beyond for the history scenario). By default every particle runs
+    ``replications`` times and its runs carry its weight; with ``draws``, that many particles are
+    drawn by weight (multinomially, seeded from the master seed) and each runs once, so the runs
+    are an equally weighted sample of the posterior predictive that any ensemble score (such as
+    ``simulation.analysis.hindcast.score_hindcast``) reads as it is.
 
     Args:
         folder: a calibration folder.
         replications: runs per particle (default: the file's ``predictive_replications``).
+        draws: draw this many particles by weight instead, one run each.
         out: the results store to write (default: ``folder/predictive/posterior``).
         workers: worker processes (default: the CPU count; 1: serial).
         dask: ``"local"`` or a Dask scheduler address.
@@ -1272,11 +1278,23 @@ def posterior_predictive(
         cal = _resolve(spec, cal.source, set(), cal.sets, cal.full_scenario)
     posterior = read_posterior(folder)
     last = posterior[posterior["generation"] == posterior["generation"].max()].reset_index(drop=True)
+    weights = last["weight"].to_numpy()
+    if draws is not None:
+        if draws < 1:
+            raise AnalysisError(f"draws = {draws} is not allowed: draw at least one particle")
+        rng = np.random.default_rng(np.random.SeedSequence(cal.seed, spawn_key=(4,)))
+        pick = rng.choice(len(last), size=int(draws), replace=True, p=weights / weights.sum())
+        last, weights = last.iloc[pick].reset_index(drop=True), np.ones(int(draws))
+        if replications is None:
+            spec = cal.spec.model_copy(
+                update={"calibration": cal.settings.model_copy(update={"predictive_replications": 1})}
+            )
+            cal = _resolve(spec, cal.source, set(), cal.sets, cal.full_scenario)
     target = Path(out) if out is not None else Path(folder) / "predictive" / "posterior"
     own = executor is None
     ex = executor if executor is not None else make_executor(workers, dask)
     try:
-        bands = _run_predictive(cal, last, last["weight"].to_numpy(), target, "posterior", ex)
+        bands = _run_predictive(cal, last, weights, target, "posterior", ex)
     finally:
         if own:
             ex.close()
