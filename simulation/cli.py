@@ -245,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: what finished is saved; run the same command again to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left early (`escalation summarize DIR | head`): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -518,6 +523,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 def _discover(args: argparse.Namespace) -> int:
     from simulation.analysis.discovery import condition_mask, prim
+    from simulation.analysis.outcomes import complete_runs
     from simulation.runner import load_results
     from simulation.viz.plots import peeling_trajectory, save
 
@@ -530,7 +536,9 @@ def _discover(args: argparse.Namespace) -> int:
             f"(kind {results.manifest['design']['kind']!r}); discovery needs a grid, lhs, sobol, "
             "saltelli or morris experiment",
         )
-    runs = results.runs[results.runs["status"] == "complete"]
+    runs = complete_runs(results.runs)
+    if runs.empty:
+        raise AnalysisError(f"{args.dir} has no complete runs to search")
     y = condition_mask(runs, args.outcome)
     res = prim(runs[names].astype(float), y, alpha=args.alpha, min_coverage=args.min_coverage)
     outcome = args.outcome.strip()

@@ -130,7 +130,9 @@ FILES = {
     "bad_exp_parent": '[experiment]\nscenario = "baselin"\n'
     '[design]\nkind = "grid"\n[design.parameters]\naid_level = [0.1]\n',
     "a_file": "not a folder",
-    "broken/manifest.json": "{not json",
+    "broken/manifest.json": "{not json",  # a damaged results folder
+    # a results folder interrupted before its first chunk: a manifest, no runs yet
+    "empty/manifest.json": (DATA / "store_grid" / "manifest.json").read_text("utf-8"),
 }
 
 #: (argv, what the one-line message must name). Placeholders: {grid}, {compare} (the stores in
@@ -166,6 +168,11 @@ BAD_INPUT = [
     (["plot", "{a_file}"], "not a results store"),
     (["report", "{tmp}"], "not a results store"),
     (["report", "{grid}", "--out", "{tmp}"], "is a folder"),
+    (["summarize", "{broken}"], "manifest.json is damaged"),
+    (["plot", "{broken}"], "manifest.json is damaged"),
+    (["plot", "{empty}", "--out", "{tmp}/o"], "no complete runs"),
+    (["report", "{empty}", "--out", "{tmp}/r.html"], "no complete runs"),
+    (["discover", "{empty}", "--outcome", "peak_rung >= 5", "--out", "{tmp}/o"], "no complete runs"),
     (["plot", "{grid}", "--out", "{a_file}"], "is a file"),
     # figures
     (["plot", "{grid}", "--kind", "bogus"], "invalid choice: 'bogus'"),

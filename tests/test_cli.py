@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from simulation import load_scenario, run_scenario
 from simulation.cli import main
@@ -70,3 +71,32 @@ def test_params_lists_declarations(capsys):
 def test_console_script_is_installed():
     r = subprocess.run([sys.executable, "-m", "simulation.cli", "scenarios"], capture_output=True, text=True)
     assert r.returncode == 0 and "baseline" in r.stdout
+
+
+def test_summarize_prints_each_outcome_per_design_point(capsys, tmp_path):
+    from pathlib import Path
+
+    from simulation.analysis.outcomes import OUTCOMES, SUMMARY_OUTCOMES, summary_table
+    from simulation.runner import load_results
+
+    store = Path(__file__).resolve().parent / "data" / "store_grid"
+    assert main(["summarize", str(store)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[1].split()
+    assert header[:4] == ["point", "runs", "errors", "peak_rung"] and "p_rung7" in header
+    assert len(lines) == 2 + 9 and lines[2].strip().startswith("aid_level=0, member_unity=0 ")
+    results = load_results(store)
+    table = summary_table(results)
+    assert list(table.columns) == ["point", "runs", "errors", *SUMMARY_OUTCOMES]
+    runs = results.runs
+    for pid, row in zip(sorted(runs["point_id"].unique()), table.itertuples(index=False), strict=True):
+        peak = runs.loc[runs["point_id"] == pid, "peak_rung"]
+        assert row.runs == 3 and row.errors == 0
+        assert row.peak_rung == pytest.approx(peak.mean()) and row.p_rung6 == pytest.approx((peak >= 6).mean())
+    assert OUTCOMES["p_rung7"].label.startswith("P(peak rung ≥ 7)")
+
+    empty = tmp_path / "empty"  # interrupted before its first chunk: a manifest and no runs
+    empty.mkdir()
+    (empty / "manifest.json").write_text((store / "manifest.json").read_text())
+    assert main(["summarize", str(empty)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("no complete runs")

@@ -32,6 +32,7 @@ __all__ = [
     "SUMMARY_OUTCOMES",
     "Outcome",
     "check_outcomes",
+    "complete_runs",
     "format_summary",
     "labelled_runs",
     "outcomes_by",
@@ -136,6 +137,13 @@ def check_outcomes(names: Iterable[str]) -> list[str]:
     return names
 
 
+def complete_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs that completed: none for a store interrupted before its first chunk (no columns yet)."""
+    if "status" not in runs:
+        return runs.iloc[0:0]
+    return runs[runs["status"] == "complete"]
+
+
 def outcomes_by(runs: pd.DataFrame, by: str | list[str], outcomes: Iterable[str]) -> pd.DataFrame:
     """Outcomes of the complete runs grouped by ``by`` (index: the groups, sorted; one column per outcome)."""
     names = check_outcomes(outcomes)
@@ -157,8 +165,8 @@ def point_labels(manifest: dict[str, Any]) -> dict[int, str]:
 def labelled_runs(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
     """Complete runs with a ``label`` column naming their design point (scenario, or the varied values)."""
     labels = point_labels(manifest)
-    out = runs[runs["status"] == "complete"].copy()
-    out["label"] = [labels[int(p)] for p in out["point_id"]]
+    out = complete_runs(runs).copy()
+    out["label"] = [labels[int(p)] for p in out["point_id"]] if len(out) else []
     return out
 
 
@@ -215,6 +223,8 @@ def summary_table(results: Results) -> pd.DataFrame:
     A point whose runs all raised keeps its row (its outcomes are missing), so errors stay visible.
     """
     runs = results.runs
+    if "point_id" not in runs:  # interrupted before the first chunk: no run yet
+        return pd.DataFrame(columns=["point", "runs", "errors", *SUMMARY_OUTCOMES])
     labels = point_labels(results.manifest)
     every = runs.groupby("point_id", sort=True)["status"]
     table = pd.DataFrame(
