@@ -5,13 +5,29 @@ A member's state lives in :class:`MemberArrays`, one column per quantity and one
 why a month costs about a hundred microseconds for 32 members. :class:`AllianceMember` is the
 per-member view Mesa, the dashboard and the tests use; it holds no state of its own.
 
+Members are governments (issue 11): each has **interests from data** (the public's support for
+sanctions in spring 2022, dependence on Russian energy before the war, Soviet-bloc history:
+``simulation/member_data.py``; never aid data), which set the share of its GDP it is willing to give;
+**domestic politics** (the public's support, which erodes with the cost of aid and rallies with
+incidents, and a government stance that follows it with a lag and changes at elections on the real
+calendar); **burden-sharing** (members see the others' aid: Olson-Zeckhauser free-riding and
+reciprocity); and **neighbours** (land, sea and regional-group edges along which spillover shocks
+spread and threat perceptions converge).
+
 The month's member rules, called by the model in this order (docs/ODD.md, process overview):
 
 1. :func:`perceive`: each donor's threat perception T moves toward the threat it reads in Russia's
-   intensity (exposed members read more);
-2. :func:`decide`: resolve, aid by category, stockpile, fatigue and posture, synchronously;
-3. :func:`pledge`: backers pledge to a package of advanced systems in an order shuffled by the model's
-   generator (the one member action whose order matters).
+   intensity (exposed members read more), then toward its neighbours';
+2. :func:`politics`: the public's support, the government's stance and this month's elections;
+3. :func:`decide`: resolve (with the government's stance and burden-sharing), aid by category,
+   stockpile, fatigue and posture, synchronously;
+4. :func:`pledge`: backers pledge to a package of advanced systems in an order shuffled by the model's
+   generator (the one member action whose order matters), each responding to what is already pledged;
+5. :func:`spill`: spillover incidents strike members; the shock spreads to their neighbours.
+
+Every new term enters a member's drive as its deviation from the GDP-weighted mean over the donors, so
+the alliance's mean drive, and with it total aid, is unchanged, and with one member every new term is
+exactly zero (the Richardson limit).
 
 A **partner** (Finland and Sweden before they joined) gives aid and reads the threat like a member but
 stands outside the alliance's deterrence (cohesion, credibility, posture) and its package quorum;
@@ -29,12 +45,27 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from simulation import member_data as md
 from simulation import roster as rs
+from simulation.calendar import parse_month
 
 if TYPE_CHECKING:
     from simulation.model import EscalationModel
 
-__all__ = ["MONTHS_PER_YEAR", "AllianceMember", "MemberArrays", "decide", "perceive", "pledge", "static_columns"]
+__all__ = [
+    "MONTHS_PER_YEAR",
+    "AllianceMember",
+    "MemberArrays",
+    "decide",
+    "election_calendar",
+    "interest_inputs",
+    "network",
+    "perceive",
+    "pledge",
+    "politics",
+    "spill",
+    "static_columns",
+]
 
 #: Aid capacity is declared per year (share of GDP a year); flows are per month.
 MONTHS_PER_YEAR = 12.0
@@ -44,6 +75,9 @@ POSTURE_DRIVER_MEAN = 0.5
 #: A package backer pledges at most this many times its own share of the package: first movers carry
 #: more, and no single member carries all of it (the shape of burden-sharing, not a calibrated value).
 PLEDGE_CAP = 2.0
+#: Undated scenarios (no ``start``) read the sourced election calendar as if month 0 were February 2022,
+#: the war's first month and the vintage of the interest data (a convention, not a parameter).
+UNDATED_START = "2022-02"
 
 
 @dataclass
@@ -55,12 +89,17 @@ class MemberArrays:
     """
 
     gdp: np.ndarray  # USD bn a year (the roster's unit)
-    capacity: np.ndarray  # aid capacity, EUR bn per month
+    capacity_base: np.ndarray  # aid capacity at commitment 1, EUR bn per month
     exposure: np.ndarray
     hawk: np.ndarray  # structural hawkishness in [0, 1]
     risk: np.ndarray  # structural risk aversion in [0.5, 1]
     floor: np.ndarray  # posture floor from standing forces
     frontline: np.ndarray
+    public_rank: np.ndarray  # percentile rank of the public's support for sanctions, spring 2022 (data)
+    energy_rank: np.ndarray  # percentile rank of pre-war dependence on Russian gas and oil (data)
+    history: np.ndarray  # 1 former Soviet republic, 1/2 former Warsaw Pact, else 0 (data)
+    support0: np.ndarray  # the public's support in spring 2022 (data)
+    stance0: np.ndarray  # the government's stance at month 0: its 2022 stance moved by the invasion
     member: np.ndarray  # 1.0 for a member of the alliance, 0.0 for a partner
     aid_policy: np.ndarray  # this donor's own aid level, NaN: the alliance's aid_level
     resolve: np.ndarray
@@ -71,6 +110,10 @@ class MemberArrays:
     aid_lethal: np.ndarray
     aid_nonlethal: np.ndarray
     aid_training: np.ndarray
+    support: np.ndarray  # the public's support for aiding Ukraine in [0, 1]
+    stance: np.ndarray  # the government's stance toward Russia in [-1, 1] (+1 hawkish)
+    threat_seen: np.ndarray  # T when politics last ran (its rise rallies the public)
+    willing: np.ndarray  # capacity the government acts on this month (capacity x stance factor), EUR bn/month
     # derived each time the roster, a role or unity changes
     w: np.ndarray = field(default=None)  # GDP weights over every donor
     aw: np.ndarray = field(default=None)  # GDP weights over the alliance's members only (0 for partners)
@@ -78,8 +121,29 @@ class MemberArrays:
     risk_mult: np.ndarray = field(default=None)
     lethal_share: np.ndarray = field(default=None)
     threat_mult: np.ndarray = field(default=None)
+    commitment: np.ndarray = field(default=None)  # willingness to give from interests, GDP-weighted mean 1
+    stance_norm: float = field(default=1.0)  # GDP-weighted mean stance factor of the month-0 governments
+    capacity: np.ndarray = field(default=None)  # aid capacity, EUR bn per month (capacity_base x commitment)
+    nb_src: np.ndarray = field(default=None)  # neighbour edges, both directions: member, neighbour, weight
+    nb_dst: np.ndarray = field(default=None)
+    nb_w: np.ndarray = field(default=None)
+    nb_deg: np.ndarray = field(default=None)  # summed edge weight of each donor (0: no neighbours)
 
-    DERIVED = ("w", "aw", "fear_mult", "risk_mult", "lethal_share", "threat_mult")
+    DERIVED = (
+        "w",
+        "aw",
+        "fear_mult",
+        "risk_mult",
+        "lethal_share",
+        "threat_mult",
+        "commitment",
+        "stance_norm",
+        "capacity",
+        "nb_src",
+        "nb_dst",
+        "nb_w",
+        "nb_deg",
+    )
 
     @classmethod
     def empty(cls) -> MemberArrays:
@@ -97,12 +161,16 @@ class MemberArrays:
         for name, v in cols.items():
             setattr(self, name, np.concatenate([getattr(self, name), v]))
 
-    def refresh(self, unity: float, mp: Any) -> None:
-        """Recompute weights and unity-narrowed dispositions (after an accession or a unity change).
+    def refresh(self, unity: float, mp: Any, codes: tuple[str, ...] = ()) -> None:
+        """Recompute weights, dispositions, commitment and the network (after an accession or a unity change).
 
         Each donor's effective hawkishness and risk aversion are ``U * mean + (1 - U) * own``; the
         multipliers divide by the GDP-weighted mean so that a one-member alliance has multiplier 1
-        (the Richardson limit).
+        (the Richardson limit). Commitment is ``exp(index)`` over its GDP-weighted mean, where the
+        interest index is ``interest_public * public_rank - interest_energy * energy_rank +
+        interest_history * history + interest_exposure * exposure``: it spreads capacity across members
+        without changing the total.
+        ``codes`` are the donors' ISO3 codes, in column order (for the neighbour network).
         """
         self.w = self.gdp / self.gdp.sum()
         in_alliance = self.gdp * self.member
@@ -115,6 +183,18 @@ class MemberArrays:
         # capped so that lethal + training never exceed all of the aid (the defaults stay below the cap)
         self.lethal_share = np.minimum(mp.lethal_base + mp.lethal_hawk * eff_hawk, 1.0 - mp.training_share)
         self.threat_mult = 1.0 + mp.exposure_weight * (self.exposure - float(self.w @ self.exposure))
+        index = mp.interest_public * self.public_rank - mp.interest_energy * self.energy_rank
+        index = index + mp.interest_history * self.history + mp.interest_exposure * self.exposure
+        raw = np.exp(index - index.max())  # shifted for range; the ratio below is unchanged
+        self.commitment = raw / float(self.w @ raw)
+        self.capacity = self.capacity_base * self.commitment
+        # the month-0 governments act on all of the alliance's capacity on average (weighted by capacity)
+        total = float(self.capacity.sum())
+        norm = float(self.capacity @ stance_factor(self.stance0, mp)) / total if total > 0.0 else 1.0
+        self.stance_norm = norm if norm > 0.0 else 1.0
+        self.nb_src, self.nb_dst, self.nb_w, self.nb_deg = network(
+            tuple(codes), mp.edge_land, mp.edge_sea, mp.edge_group
+        )
 
 
 @cache
@@ -125,12 +205,13 @@ def static_columns(
     gdp = np.array([s.gdp_usd_bn for s in specs])
     cols = {
         "gdp": gdp,
-        "capacity": capacity_share * gdp * eur_per_usd / MONTHS_PER_YEAR,
+        "capacity_base": capacity_share * gdp * eur_per_usd / MONTHS_PER_YEAR,
         "exposure": np.array([rs.exposure(s) for s in specs]),
         "hawk": np.array([rs.hawkishness(s, posture_full_pct) for s in specs]),
         "risk": np.array([rs.risk_aversion(s) for s in specs]),
         "floor": np.minimum(1.0, np.array([s.defence_pct_gdp for s in specs]) / posture_full_pct),
         "frontline": np.array([float(s.frontline) for s in specs]),
+        **interest_inputs(tuple(s.iso3 for s in specs)),
     }
     for v in cols.values():
         v.flags.writeable = False  # shared by every model of this roster; concatenation copies them
@@ -141,6 +222,9 @@ def new_columns(specs: tuple[rs.MemberSpec, ...], mp: Any, *, member: bool) -> d
     """Every column of new donors: the static ones and the initial state."""
     cols = dict(static_columns(tuple(specs), mp.capacity_share, mp.posture_full_pct, mp.eur_per_usd))
     n = len(specs)
+    # the invasion moved each government toward hawkish, no further than its public backed
+    before = interest_inputs(tuple(s.iso3 for s in specs), stance=True)
+    cols["stance0"] = np.minimum(before + mp.stance_shift, public_stance(cols["support0"], mp))
     cols.update(
         member=np.full(n, 1.0 if member else 0.0),
         aid_policy=np.full(n, np.nan),
@@ -152,8 +236,118 @@ def new_columns(specs: tuple[rs.MemberSpec, ...], mp: Any, *, member: bool) -> d
         aid_lethal=np.zeros(n),
         aid_nonlethal=np.zeros(n),
         aid_training=np.zeros(n),
+        support=cols["support0"].copy(),
+        stance=cols["stance0"].copy(),
+        threat_seen=np.full(n, mp.initial_threat),
+        willing=np.zeros(n),
     )
     return cols
+
+
+# ---------------------------------------------------------------------------------------------------
+# the data behind members' interests, the election calendar and the neighbour network
+# ---------------------------------------------------------------------------------------------------
+
+
+def public_stance(support: np.ndarray, mp: Any) -> np.ndarray:
+    """The stance a public with ``support`` backs: ``clip(stance_slope * (support - stance_pivot), -1, 1)``."""
+    return np.minimum(np.maximum(mp.stance_slope * (support - mp.stance_pivot), -1.0), 1.0)
+
+
+def stance_factor(stance: np.ndarray, mp: Any) -> np.ndarray:
+    """Share of its capacity a government with ``stance`` acts on: ``max(0, 1 - stance_weight * (1 - stance))``."""
+    return np.maximum(1.0 - mp.stance_weight * (1.0 - stance), 0.0)
+
+
+def _percentile_rank(x: np.ndarray) -> np.ndarray:
+    """Rank of each value among ``x`` in [0, 1] (ties share their mean rank): the data as ordinal signals."""
+    srt = np.sort(x)
+    mean_rank = (np.searchsorted(srt, x, "left") + np.searchsorted(srt, x, "right") - 1) / 2
+    return mean_rank / max(len(x) - 1, 1)
+
+
+@cache
+def _interest_table() -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Per-member interest inputs over the 32 members of the data, and their GDP-weighted means.
+
+    Energy and opinion shares are read as ranks (their sources measure differently: SOURCES.md);
+    history is 1 for a former Soviet republic, 1/2 for a former Warsaw Pact state.
+    """
+    codes = list(md.member_interests())
+    col = lambda f: md.interest_array(f, codes)  # noqa: E731
+    energy = (col("gas_import_share_russia") + col("oil_import_share_russia")) / 2
+    support = col("public_sanctions_support_2022")
+    table = {
+        "public_rank": _percentile_rank(support),
+        "energy_rank": _percentile_rank(energy),
+        "history": col("soviet_republic_former") + col("warsaw_pact_former") / 2,
+        "support0": support,
+        "stance": col("government_stance_2022"),
+    }
+    roster = rs.nato_2024()
+    gdp = np.array([roster[c].gdp_usd_bn for c in codes])
+    means = {k: float(gdp @ v / gdp.sum()) for k, v in table.items()}
+    return {k: dict(zip(codes, v, strict=True)) for k, v in table.items()}, means
+
+
+def interest_inputs(codes: tuple[str, ...], *, stance: bool = False) -> dict[str, np.ndarray] | np.ndarray:
+    """The interest columns of donors ``codes`` (or, with ``stance``, their governments' 2022 stance).
+
+    A hand-written member without data gets the GDP-weighted mean member's values: a neutral interest.
+    """
+    table, means = _interest_table()
+    if stance:
+        return np.array([table["stance"].get(c, means["stance"]) for c in codes])
+    return {
+        k: np.array([table[k].get(c, means[k]) for c in codes])
+        for k in ("public_rank", "energy_rank", "history", "support0")
+    }
+
+
+@cache
+def network(
+    codes: tuple[str, ...], edge_land: float, edge_sea: float, edge_group: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted neighbour edges among ``codes`` (both directions) and each donor's summed weight.
+
+    A pair's weight is ``edge_land`` per land border + ``edge_sea`` per shared sea + ``edge_group`` per
+    regional group both belong to, capped at 1 (groups are cliques: JEF alone links 45 pairs). Built
+    from the edge list in time linear in the edges, so large synthetic rosters stay cheap.
+    """
+    index = {c: i for i, c in enumerate(codes)}
+    weight: dict[tuple[int, int], float] = {}
+    for a, b, kind in md.neighbour_edges():
+        if a in index and b in index:
+            w = edge_land if kind == "land" else edge_sea if kind == "sea" else edge_group
+            key = (index[a], index[b])
+            weight[key] = min(1.0, weight.get(key, 0.0) + w)
+    pairs = [(i, j, w) for (i, j), w in weight.items() if w > 0]
+    src = np.array([p[0] for p in pairs] + [p[1] for p in pairs], dtype=np.int64)
+    dst = np.array([p[1] for p in pairs] + [p[0] for p in pairs], dtype=np.int64)
+    wt = np.array([p[2] for p in pairs] * 2, dtype=float)
+    deg = np.bincount(src, weights=wt, minlength=len(codes)) if len(src) else np.zeros(len(codes))
+    for v in (src, dst, wt, deg):
+        v.flags.writeable = False
+    return src, dst, wt, deg
+
+
+@cache
+def election_calendar(start: str, horizon: int, term: int) -> dict[int, tuple[str, ...]]:
+    """Month (from ``start``) -> ISO3 codes of the members holding an election that month, to ``horizon``.
+
+    The sourced calendar (``member_elections.csv``, 2022-2027) first; after a member's last listed
+    election, one every ``term`` months. Only elections from month 1 on count (month 0 is the initial state).
+    """
+    y0, m0 = parse_month(start)
+    out: dict[int, list[str]] = {}
+    for code, specs in md.elections().items():
+        months = [(e.year - y0) * int(MONTHS_PER_YEAR) + (e.month - m0) for e in specs]
+        last = max(months)
+        months += list(range(last + term, horizon + 1, term))
+        for k in sorted(set(months)):
+            if 1 <= k <= horizon:
+                out.setdefault(k, []).append(code)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -162,24 +356,77 @@ def new_columns(specs: tuple[rs.MemberSpec, ...], mp: Any, *, member: bool) -> d
 
 
 def perceive(model: EscalationModel) -> None:
-    """Phase 1: every donor's T moves toward the threat it reads in Russia's intensity.
+    """Phase 1: every donor's T moves toward the threat it reads in Russia's intensity, then its neighbours'.
 
     Exposed donors read more (``threat_mult``); spillover shocks were added when they struck.
+    ``T <- T + neighbour_pull * (weighted mean of neighbours' T - T)`` for donors with neighbours.
     """
     m, mp = model.m, model.params.members
     reading = model.russia.intensity * m.threat_mult
     if model.bounded:
         reading = np.minimum(np.maximum(reading, 0.0), 1.0)
     mu = mp.perception_rate
-    m.threat = (1.0 - mu) * m.threat + mu * reading
+    t = (1.0 - mu) * m.threat + mu * reading
+    if mp.neighbour_pull > 0.0 and m.nb_src.size:
+        near = np.bincount(m.nb_src, weights=m.nb_w * t[m.nb_dst], minlength=t.size)
+        has = m.nb_deg > 0.0
+        gap = np.divide(near, m.nb_deg, out=t.copy(), where=has) - t
+        t = t + mp.neighbour_pull * gap
+    m.threat = t
+
+
+def politics(model: EscalationModel, draws: np.ndarray, month: int) -> None:
+    """Phase 1b: the public's support, the government's stance and this month's elections.
+
+    ``S <- S + support_rate*(S0*(1 - support_erosion*fatigue*f) - S) + support_rally*max(0, rise of T)``;
+    the public backs stance ``clip(stance_slope*(S - stance_pivot), -1, 1)``, which the government
+    follows at ``stance_rate``. A member holding an election this month (the sourced calendar) changes
+    government when its draw ``u < election_turnover``; the new government takes the public's stance
+    plus a uniform spread of half-width ``election_noise`` (from the same draw). ``draws`` holds one
+    uniform per donor, drawn every month whether or not anyone votes (a fixed number of draws).
+    """
+    m, mp = model.m, model.params.members
+    rise = np.maximum(m.threat - m.threat_seen, 0.0)
+    target = m.support0 * (1.0 - mp.support_erosion * model.fatigue * m.fatigue)
+    support = m.support + mp.support_rate * (target - m.support) + mp.support_rally * rise
+    support = np.minimum(np.maximum(support, 0.0), 1.0)
+    public = public_stance(support, mp)
+    stance = m.stance + mp.stance_rate * (public - m.stance)
+    voting = model.elections.get(month, ())
+    if voting:
+        where = model.donor_index
+        idx = np.array([where[c] for c in voting if c in where], dtype=np.int64)
+        if idx.size:
+            u, p = draws[idx], mp.election_turnover
+            change = u < p
+            spread = np.divide(2.0 * u, p, out=np.zeros_like(u), where=change) - 1.0
+            new = np.minimum(np.maximum(public[idx] + mp.election_noise * spread, -1.0), 1.0)
+            for i, turned, s_new in zip(idx, change, new, strict=True):
+                name = model.member_agents[i].spec.name
+                if turned:
+                    model.log_event(
+                        name,
+                        "election",
+                        f"{name} elects a new government: its stance moves from {stance[i]:+.2f} to {s_new:+.2f} "
+                        f"(public support {support[i]:.0%})",
+                    )
+                    stance[i] = s_new
+                else:
+                    model.log_event(name, "election", f"{name}'s government is re-elected (stance {stance[i]:+.2f})")
+    m.support, m.stance, m.threat_seen = support, stance, m.threat
 
 
 def decide(model: EscalationModel) -> None:
     """Phase 3: resolve, aid by category, stockpile, fatigue and posture of every donor at once.
 
-    ``drive = k*T - a*r + g - q*max(0, y - y_fear) - phi*fatigue``;
+    ``drive = k*T - a*r + g - q*max(0, y - y_fear) - phi*fatigue + burden``, where ``burden =
+    free_riding*(a - mean_w a)/war_spending + reciprocity*(lag - mean_w lag)``, ``a`` last month's aid
+    (EUR bn) and ``lag = max(0, 1 - (a/GDP)/(alliance aid/alliance GDP))`` (Olson-Zeckhauser: the small
+    leave the common good to the large; reciprocity: peers press laggards);
     ``r <- r + response*[(1 - U)*drive + U*(mean drive + c*(mean r - r))]``;
-    ``aid = level * r * s * capacity`` (EUR bn a month), split lethal / non-lethal / training by hawkishness,
+    ``aid = level * r * s * capacity * max(0, 1 - stance_weight*(1 - G))`` (EUR bn a month; G the
+    government's stance, so that an accommodating government gives nothing), split lethal / non-lethal /
+    training by hawkishness,
     where ``level`` is the donor's own aid level if an event set one, else the alliance's ``aid_level``.
     """
     m, p, ra = model.m, model.params, model.params.richardson
@@ -192,6 +439,7 @@ def decide(model: EscalationModel) -> None:
         + ra.grievance_alliance * m.fear_mult * model.aid_level
         - self_deterrence * m.risk_mult
         - model.fatigue * mp.fatigue_weight * m.fatigue
+        + _relative_terms(model)
     )
     mean_drive = float(m.w @ drive)
     mean_r = float(m.w @ m.resolve)
@@ -203,7 +451,8 @@ def decide(model: EscalationModel) -> None:
     level = np.where(np.isnan(m.aid_policy), model.aid_level, m.aid_policy)
     # share of capacity given this month; resolve beyond 1 (bounds off) cannot give beyond capacity
     frac = level * np.minimum(np.maximum(r, 0.0), 1.0) * m.stockpile
-    aid = frac * m.capacity
+    m.willing = m.capacity * stance_factor(m.stance, mp) / m.stance_norm
+    aid = frac * m.willing
     m.aid_lethal = aid * m.lethal_share
     m.aid_training = aid * mp.training_share
     m.aid_nonlethal = aid - m.aid_lethal - m.aid_training
@@ -215,27 +464,71 @@ def decide(model: EscalationModel) -> None:
     m.posture = m.floor + (1.0 - m.floor) * mp.posture_gain * drivers
 
 
+def _relative_terms(model: EscalationModel) -> np.ndarray | float:
+    """Burden-sharing: free-riding and reciprocity, each as its deviation from the GDP-weighted mean.
+
+    Mean zero over the donors by construction, so they move members apart without moving the
+    alliance's mean drive; with one member they are exactly zero.
+    """
+    m, mp = model.m, model.params.members
+    w = m.w
+    out = 0.0
+    aid = m.aid_total  # last month's, before this month's decision
+    if mp.free_riding > 0.0:
+        out = out + mp.free_riding * (aid - float(w @ aid)) / model.params.russia.war_spending
+    total = float(aid.sum())
+    if mp.reciprocity > 0.0 and total > 0.0:
+        lag = np.maximum(1.0 - (aid / m.gdp) / (total / float(m.gdp.sum())), 0.0)
+        out = out + mp.reciprocity * (lag - float(w @ lag))
+    return out
+
+
 def pledge(model: EscalationModel, backers: np.ndarray, size: float) -> float:
     """Backers pledge to a package of ``size`` months of their capacity; return what was delivered (EUR bn).
 
-    They pledge in an order shuffled by the model's generator, each up to ``PLEDGE_CAP`` times its own
-    share, until the package is covered: first movers carry more (order matters here, so it is shuffled).
+    They pledge in an order shuffled by the model's generator, each up to ``PLEDGE_CAP x max(0, 1 +
+    pledge_bandwagon x share already pledged)`` times its own share, until the package is covered: first
+    movers carry more, and later backers respond to who has pledged before them (reciprocity when
+    ``alliance.pledge_bandwagon`` > 0, free-riding on first movers when < 0). Order matters here, so it
+    is shuffled.
     A package draws stockpiles like regular aid (months of capacity drawn x depletion).
     """
     m = model.m
-    total = size * float(m.capacity @ m.member)  # sized on the members' capacity: partners do not pledge
+    bandwagon = model.params.alliance.pledge_bandwagon
+    total = size * float(m.willing @ m.member)  # sized on the members' capacity: partners do not pledge
     remaining = total
-    pledges = np.zeros_like(m.capacity)
+    pledges = np.zeros_like(m.willing)
     for i in model.rng.permutation(np.flatnonzero(backers)):
-        give = min(remaining, PLEDGE_CAP * size * float(m.capacity[i]))
+        covered = 1.0 - remaining / total if total > 0.0 else 0.0
+        cap = PLEDGE_CAP * max(0.0, 1.0 + bandwagon * covered)
+        give = min(remaining, cap * size * float(m.willing[i]))
         pledges[i] = give
         remaining -= give
         if remaining <= 0.0:
             break
     m.aid_lethal = m.aid_lethal + pledges
-    drawn = np.divide(pledges, m.capacity, out=np.zeros_like(pledges), where=m.capacity > 0)
+    drawn = np.divide(pledges, m.willing, out=np.zeros_like(pledges), where=m.willing > 0)
     m.stockpile = np.maximum(m.stockpile - model.params.members.depletion * drawn, 0.0)
     return total - max(remaining, 0.0)
+
+
+def spill(model: EscalationModel, hit: np.ndarray) -> None:
+    """Phase 5: spillover incidents strike donors ``hit``; the shock spreads to every donor and to neighbours.
+
+    A struck donor's T jumps by ``spillover_shock x (1 - alliance_share)``, every donor's by
+    ``spillover_shock x alliance_share`` per incident, and each neighbour's by ``spillover_shock x
+    neighbour_spill x`` the edge's weight.
+    """
+    m, mp, sp = model.m, model.params.members, model.params.spillover
+    shock = mp.spillover_shock
+    threat = m.threat + shock * sp.alliance_share * hit.size  # a new array (see MemberArrays)
+    threat[hit] += shock * (1.0 - sp.alliance_share)
+    if mp.neighbour_spill > 0.0 and m.nb_src.size:
+        struck = np.zeros_like(threat)
+        struck[hit] = 1.0
+        near = np.bincount(m.nb_src, weights=m.nb_w * struck[m.nb_dst], minlength=threat.size)
+        threat = threat + shock * mp.neighbour_spill * near
+    m.threat = np.minimum(threat, 1.0) if model.bounded else threat
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -246,8 +539,8 @@ def pledge(model: EscalationModel, backers: np.ndarray, size: float) -> float:
 class AllianceMember(mesa.Agent):
     """A member (or partner) state: a read-only view of column ``index`` of the model's member arrays.
 
-    The rules that change its state are this module's :func:`perceive`, :func:`decide` and
-    :func:`pledge`, applied to every donor at once.
+    The rules that change its state are this module's :func:`perceive`, :func:`politics`,
+    :func:`decide`, :func:`pledge` and :func:`spill`, applied to every donor at once.
     """
 
     def __init__(self, model: EscalationModel, spec: rs.MemberSpec, index: int):
@@ -270,3 +563,6 @@ class AllianceMember(mesa.Agent):
     aid_training = property(lambda self: self._col("aid_training"), doc="Training aid, EUR bn/month.")
     exposure = property(lambda self: self._col("exposure"), doc="Structural exposure in [0, 1].")
     is_member = property(lambda self: self._col("member") == 1.0, doc="In the alliance (False: a partner).")
+    support = property(lambda self: self._col("support"), doc="The public's support for aiding Ukraine in [0, 1].")
+    government_stance = property(lambda self: self._col("stance"), doc="Government stance in [-1, 1] (+1 hawkish).")
+    commitment = property(lambda self: self._col("commitment"), doc="Willingness to give from interests (mean 1).")

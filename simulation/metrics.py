@@ -56,6 +56,8 @@ MEMBER_COLUMNS: tuple[str, ...] = (
     "aid_total",
     "aid_share_gdp",
     "frontline",
+    "support",
+    "government_stance",
 )
 
 EVENT_COLUMNS: tuple[str, ...] = ("month", "actor", "kind", "description")

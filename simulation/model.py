@@ -2,12 +2,14 @@
 
 One step is one month, in the order of docs/MODEL.md section 3 (docs/ODD.md, process overview):
 
-1. perception (``members.perceive``: donors' T; ``Russia.perceive``: theta);
+1. perception (``members.perceive``: donors' T, then their neighbours'; ``Russia.perceive``: theta);
+   domestic politics (``members.politics``: support, government stance, this month's elections);
 2. alliance aggregates (``Alliance.assess``: cohesion, credibility, deterrence);
-3. members decide resolve, aid and posture (``members.decide``), then packages (``Alliance.release_packages``);
+3. members decide resolve, aid and posture (``members.decide``: with their government's stance and
+   burden-sharing), then packages (``Alliance.release_packages``, pledged by ``members.pledge``);
 4. Ukraine absorbs aid and fights (``Ukraine.fight``);
 5. Russia decides intensity and committed force and moves on the ladder (``Russia.decide``); spillover
-   incidents, talks and ceasefire;
+   incidents (``members.spill``: the shock spreads to neighbours), talks and ceasefire;
 6. scheduled events fire and metrics are collected.
 
 Every random draw comes from ``self.rng`` (Mesa's numpy generator), in a fixed number per month, so
@@ -27,12 +29,15 @@ from simulation import roster as rs
 from simulation.agents import Alliance, Russia, Ukraine, clip01
 from simulation.calendar import date_of
 from simulation.ladder import Ladder
-from simulation.members import MONTHS_PER_YEAR, AllianceMember, MemberArrays
+from simulation.members import MONTHS_PER_YEAR, UNDATED_START, AllianceMember, MemberArrays
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
 from simulation.parameters import LEVERS
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["EscalationModel"]
+
+#: Member state kept each month at the end of the member history, with its MEMBER_COLUMNS name (issue 11).
+POLITICS = (("support", "support"), ("stance", "government_stance"))
 
 
 class EscalationModel(mesa.Model):
@@ -69,6 +74,9 @@ class EscalationModel(mesa.Model):
             self._timeline.setdefault(ev.month, []).append(ev)
 
         self.member_agents: list[AllianceMember] = []
+        self.donor_index: dict[str, int] = {}  # ISO3 -> column of the member arrays
+        # month -> members voting (the sourced calendar, then every members.election_term months)
+        self.elections = members.election_calendar(self.start or UNDATED_START, self.horizon, p.members.election_term)
         self.m = MemberArrays.empty()
         self._add_members(self.config.members, member=True)
         self._add_members(self.config.partners, member=False)
@@ -96,11 +104,12 @@ class EscalationModel(mesa.Model):
             return
         self.m.append(members.new_columns(tuple(specs), self.params.members, member=member))
         for spec in specs:
+            self.donor_index[spec.iso3] = len(self.member_agents)
             self.member_agents.append(AllianceMember(self, spec, len(self.member_agents)))
 
     def _refresh_dispositions(self) -> None:
         """Recompute weights and unity-narrowed dispositions (after an accession or a unity change)."""
-        self.m.refresh(self.member_unity, self.params.members)
+        self.m.refresh(self.member_unity, self.params.members, tuple(self.donor_index))
         self.members = self.agents_by_type[AllianceMember]
 
     # ---------------------------------------------------------------------------------------------
@@ -113,13 +122,16 @@ class EscalationModel(mesa.Model):
         m, ru = self.m, self.russia
         z = self.rng.standard_normal(2)  # perception error, intensity noise
         u = self.rng.random(3)  # ladder jump, talks, ceasefire break
-        spill_draws = self.rng.random(len(m.gdp))
+        n = len(m.gdp)
+        draws = self.rng.random(2 * n)  # one per donor for spillover, one for an election
+        spill_draws, vote_draws = draws[:n], draws[n:]
 
         # The alliance's aggregates of the start of the month: what Russia perceives (1) and what
         # cohesion, credibility and deterrence are this month (2); perception changes no input of them.
         self.alliance.assess()
         # 1. perception (last month's flows, read against Russia's war spending)
         members.perceive(self)
+        members.politics(self, vote_draws, month)
         ru.perceive(self._flow_ratios(), self.misperception * float(z[0]))
 
         # 3. members decide (synchronously, from start-of-month aggregates); 2. packages
@@ -178,10 +190,7 @@ class EscalationModel(mesa.Model):
         if hit.size == 0:
             return
         self.struck = tuple(int(i) for i in hit)  # member indices struck this month (the dashboard flashes them)
-        shock = self.params.members.spillover_shock
-        threat = m.threat + shock * sp.alliance_share * hit.size  # a new array (see MemberArrays)
-        threat[hit] += shock * (1.0 - sp.alliance_share)
-        m.threat = np.minimum(threat, 1.0) if self.bounded else threat
+        members.spill(self, hit)
         self.spillover_incidents += int(hit.size)
         for i in hit:
             self.log_event(
@@ -253,6 +262,18 @@ class EscalationModel(mesa.Model):
         elif ev.kind == "talks":
             if not (self.russia.negotiating or self.russia.ceasefire):
                 self._open_talks("Talks open on a diplomatic initiative")
+        elif ev.kind == "government":
+            i = self.donor_index[ev.member]
+            stance = self.m.stance.copy()  # a new array (see MemberArrays)
+            old, stance[i] = float(stance[i]), float(ev.value)
+            self.m.stance = stance
+            name = self.member_agents[i].spec.name
+            self.log_event(
+                name,
+                "government",
+                f"A new government in {name}: its stance moves from {old:+.2f} to {float(ev.value):+.2f}"
+                + (f" ({ev.note})" if ev.note else ""),
+            )
         elif ev.kind == "set" and ev.member is not None:
             i = next(a.index for a in self.member_agents if a.iso3 == ev.member)
             policy = self.m.aid_policy.copy()  # a new array (see MemberArrays)
@@ -328,7 +349,17 @@ class EscalationModel(mesa.Model):
         # The member arrays are replaced, never changed in place, each month, so keeping references
         # is a snapshot (MemberArrays documents the rule; test_member_history_is_a_snapshot checks it).
         self._member_history.append(
-            (m.resolve, m.threat, m.stockpile, m.posture, m.aid_lethal, m.aid_nonlethal, m.aid_training, m.fatigue)
+            (
+                m.resolve,
+                m.threat,
+                m.stockpile,
+                m.posture,
+                m.aid_lethal,
+                m.aid_nonlethal,
+                m.aid_training,
+                m.fatigue,
+                *(getattr(m, field) for field, _ in POLITICS),
+            )
         )
 
     def member_table(self) -> dict[str, np.ndarray]:
@@ -344,6 +375,8 @@ class EscalationModel(mesa.Model):
         gdp_eur = self.m.gdp[idx] * self.params.members.eur_per_usd
         out["aid_share_gdp"] = out["aid_total"] * MONTHS_PER_YEAR / gdp_eur
         out["frontline"] = self.m.frontline[idx].astype(bool)
+        for j, (_, name) in enumerate(POLITICS, start=len(self._member_history[0]) - len(POLITICS)):
+            out[name] = np.concatenate([h[j] for h in self._member_history])
         return out
 
     def step_table(self) -> dict[str, np.ndarray]:

@@ -39,7 +39,9 @@ __all__ = [
     "to_toml",
 ]
 
-EVENT_KINDS = ("accession", "aid_package", "talks", "set")
+EVENT_KINDS = ("accession", "aid_package", "talks", "set", "government")
+#: A ``government`` event's stance: -1 accommodating toward Russia, 0 mixed, +1 hawkish (and between).
+STANCE_RANGE = (-1.0, 1.0)
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -583,6 +585,30 @@ def _check_cross_fields(
             donors.add(ev.member)
         if ev.kind == "set":
             _check_set_event(ev, i, fail, donors)
+        if ev.kind == "government":
+            _check_government_event(ev, i, fail, donors)
+
+
+def _check_government_event(ev: Event, i: int, fail: Any, donors: set[str]) -> None:
+    """A government event gives one member or partner a new government: ``member`` and a stance ``value``."""
+    if ev.member is None or ev.member not in donors:
+        got = "no member" if ev.member is None else f"{ev.member!r}"
+        fail(
+            ("events", i, "member"),
+            f"events[{i}].member",
+            f"a government event needs member = ISO3 of a member or partner at that month; got {got}"
+            f"{_did_you_mean(str(ev.member), donors) if ev.member else ''}; present: {', '.join(sorted(donors))}",
+        )
+    v, (lo, hi) = ev.value, STANCE_RANGE
+    if isinstance(v, bool) or not isinstance(v, int | float) or not (lo <= v <= hi):
+        fail(
+            ("events", i, "value"),
+            f"events[{i}].value",
+            f"{v} is not allowed: a government's stance must be a number in [{lo:g}, {hi:g}] "
+            "(-1 accommodating toward Russia, 0 mixed, +1 hawkish)",
+        )
+    if ev.key is not None:
+        fail(("events", i, "key"), f"events[{i}].key", "a government event takes member and value, not key")
 
 
 def _check_set_event(ev: Event, i: int, fail: Any, donors: set[str]) -> None:
