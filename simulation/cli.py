@@ -12,8 +12,9 @@
                         [--where "member_unity <= 0.2" ...] [--points 0,3,5]
     escalation report DIR [--out FILE]
     escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
-    escalation sensitivity EXPERIMENT [--method sobol|morris] [--out DIR] [--workers N] [--set key=value ...]
-    escalation discover DIR --outcome "peak_rung >= 7"
+    escalation sensitivity EXPERIMENT [--method sobol|morris] [--outcomes NAME ...] [--out DIR] [--workers N]
+                           [--dask ADDRESS|local] [--set key=value ...] [--force]
+    escalation discover DIR --outcome "peak_rung >= 7" [--min-coverage 0.5] [--alpha 0.05] [--out DIR]
     escalation calibrate CALIBRATION [--out DIR] [--workers N | --dask ADDRESS] [--set key=value ...] [--resume]
 
 Bad input exits with status 2 and one message naming the file, the key and what is allowed.
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation import parameters as params
-from simulation.analysis.outcomes import OUTCOMES
+from simulation.analysis.outcomes import OUTCOMES, SENSITIVITY_OUTCOMES
 from simulation.errors import AnalysisError, EscalationError, PlotError
 from simulation.scenario import load_scenario, parse_assignment, shipped_scenarios, to_toml
 from simulation.viz.figures import FIGURE_KINDS
@@ -205,8 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--outcomes",
         nargs="+",
         default=None,
-        help="outcomes per design point to analyse (default: peak_rung p_rung7 final_territory ceasefire_share; "
-        "also p_rung6, mean_cohesion, peak_rung_5%%, peak_rung_95%%)",
+        help=f"outcomes per design point to analyse (default: {' '.join(SENSITIVITY_OUTCOMES)}; any of "
+        f"{', '.join(OUTCOMES)})".replace("%", "%%"),
     )
     disc = sub.add_parser("discover", help="PRIM scenario discovery: where in parameter space an outcome is likely")
     _opt_store_dir(disc, "a results folder whose design varied parameters")
@@ -499,7 +500,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from simulation.analysis.outcomes import OUTCOMES, SENSITIVITY_OUTCOMES, check_outcomes
+    from simulation.analysis.outcomes import check_outcomes
     from simulation.analysis.sensitivity import load_sensitivity_experiment, ranking, run_sensitivity
     from simulation.viz.plots import morris_plot, save, sensitivity_bars
 
