@@ -97,7 +97,8 @@ class Alliance(mesa.Agent):
         if not self.pending:
             self.decision_delay = 0
             return 0.0
-        backers = (m.resolve >= al.package_threshold) & (m.member == 1.0)
+        # a member whose own aid level an event set to zero (the US hold) neither backs nor pledges
+        backers = (m.resolve >= al.package_threshold) & (m.member == 1.0) & (m.aid_policy != 0.0)
         if float(m.aw @ backers) < al.package_quorum:
             self.decision_delay = month - self.pending[0][0]
             return 0.0
@@ -133,11 +134,17 @@ class Ukraine(mesa.Agent):
         self.morale = uk.initial_morale
         self.fortification = 0.0
         self.power = 0.0
+        self.gain = 0.0  # territory retaken this month (Russia's setback)
         self.losses = 0.0
         self.history: list[float] = [self.territory]
 
-    def fight(self, lethal: float, nonlethal: float, training: float, force: float, ceasefire: bool) -> float:
-        """Phase 4: absorb this month's aid (relative to Russia's war spending) and fight; return Russia's losses."""
+    def fight(
+        self, lethal: float, nonlethal: float, training: float, force: float, ceasefire: bool, luck: float = 0.0
+    ) -> float:
+        """Phase 4: absorb this month's aid (relative to Russia's war spending) and fight; return Russia's losses.
+
+        ``luck`` is this month's standard normal draw for the fortunes of war (``ukraine.combat_noise``).
+        """
         model = self.model
         uk = model.params.ukraine
         absorb = uk.absorb_base + (1.0 - uk.absorb_base) * self.training
@@ -152,7 +159,7 @@ class Ukraine(mesa.Agent):
         firepower = uk.firepower * (1.0 + uk.capability_gain * model.capability)
         self.power = self.capacity * (MORALE_FLOOR + (1.0 - MORALE_FLOOR) * self.morale) + firepower * lethal * absorb
         engagement = CEASEFIRE_ENGAGEMENT if ceasefire else 1.0
-        balance = self.power - model.params.russia.force_ratio * force
+        balance = self.power - model.params.russia.force_ratio * force + uk.combat_noise * luck
         # fortification absorbs the first part of any advantage (a soft threshold around zero)
         self.fortification += uk.entrenchment_rate * (1.0 - self.fortification)
         edge = uk.entrenchment_scale * self.fortification
@@ -163,6 +170,7 @@ class Ukraine(mesa.Agent):
         self.morale += uk.morale_rate * (target - self.morale)
         self.losses = uk.casualty_rate * force * (1.0 - LOSS_SHIELD * self.power) * engagement
         self.history.append(self.territory)
+        self.gain = max(0.0, self.territory - self.history[-2])
         return uk.casualty_rate * self.power * force * engagement
 
 
@@ -173,7 +181,7 @@ class Russia(mesa.Agent):
     + w_p*P + w_e*expansion + w_x*effort) * (1 - ambiguity/2) * exp(eps))``, eps ~ N(0, sigma), aid
     read as EUR bn a month over Russia's war spending;
     ``drive = (1-iota)*l*theta + iota*opportunity*(1-D) - b*y + h - iota*d*D + w_loss*losses
-    - restraint``; ``y <- y + response*drive + sigma*noise*N(0, 1)``;
+    + w_setback*(territory Ukraine retook this month) - restraint``; ``y <- y + response*drive + sigma*noise*N(0, 1)``;
     ``F <- F + force_rate*(clip(war_aim + war_escalation*y) - F) + mobilisation*shortfall``.
     """
 
@@ -226,6 +234,7 @@ class Russia(mesa.Agent):
             + ra.grievance_russia
             - iota * ru.deterrence_weight * D
             + ru.loss_weight * self.losses
+            + ru.setback_weight * model.ukraine.gain
             - restraint
         )
         self.intensity = clip01(y + ra.response * drive + sigma * ru.noise * noise, model.bounded)

@@ -11,7 +11,7 @@
     escalation plot DIR [--kind curves|spiral|ladder|phase|compare|members|all] [--metric M] [--format png|svg|pdf]
                         [--where "member_unity <= 0.2" ...] [--points 0,3,5]
     escalation report DIR [--out FILE]
-    escalation demo [--scenario NAME] [--port 8765] [--host 127.0.0.1]
+    escalation demo [--scenario NAME] [--projector] [--port 8765] [--host 127.0.0.1]
     escalation sensitivity EXPERIMENT [--method sobol|morris] [--outcomes NAME ...] [--out DIR] [--workers N]
                            [--dask ADDRESS|local] [--set key=value ...] [--force]
     escalation discover DIR --outcome "peak_rung >= 7" [--min-coverage 0.5] [--alpha 0.05] [--out DIR]
@@ -224,6 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
     _opt_batch(cal)
     cal.add_argument("--resume", action="store_true", help="continue the calibration in --out (an error if none)")
     cal.add_argument("--no-predictive", action="store_true", help="skip the prior and posterior predictive runs")
+    hind = sub.add_parser(
+        "hindcast",
+        help="run the history scenario over many seeds and score it against the real war (2022-2023)",
+    )
+    hind.add_argument("--seeds", type=_count(1), default=50, help="runs of the history scenario (default 50)")
+    hind.add_argument(
+        "--scenario", default="history", help="a dated scenario to score (default history; a branch of it works)"
+    )
+    hind.add_argument("--start", default=None, metavar="YYYY-MM", help="first month scored and drawn (default 2022-03)")
+    hind.add_argument("--end", default=None, metavar="YYYY-MM", help="last month scored (default 2023-12)")
+    _opt_batch(hind)
     demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
     demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
     demo.add_argument("--port", type=_count(0), default=8765, help="port (default 8765; 0 picks a free one)")
@@ -231,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--host",
         default="127.0.0.1",
         help="interface to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the room)",
+    )
+    demo.add_argument(
+        "--projector", action="store_true", help="open in projector mode: larger type, one chart per row (key p)"
     )
     return parser
 
@@ -477,7 +491,11 @@ def _demo(args: argparse.Namespace) -> int:
         raise UsageError('escalation demo: the dashboard needs the "viz" extra: pip install -e ".[viz]"') from None
     load_scenario(args.scenario)  # a bad name stops here, with its message
     exe = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
-    env = {**os.environ, "ESCALATION_DEMO_SCENARIO": args.scenario}
+    env = {
+        **os.environ,
+        "ESCALATION_DEMO_SCENARIO": args.scenario,
+        "ESCALATION_DEMO_PROJECTOR": "1" if args.projector else "",
+    }
     url = f"http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{args.port}"
     print(f"Escalation dashboard: open {url} (two scenarios side by side: {url}/compare); Ctrl-C stops it.", flush=True)
     cmd = [
@@ -599,6 +617,37 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hindcast(args: argparse.Namespace) -> int:
+    from simulation.analysis.hindcast import run_hindcast
+
+    res = run_hindcast(
+        seeds=args.seeds,
+        scenario=args.scenario,
+        out=args.out,
+        start=args.start,
+        end=args.end,
+        overrides=args.overrides,
+        workers=args.workers,
+        dask=args.dask,
+        force=args.force,
+        progress=not args.quiet,
+        prepare=lambda exp: _batch_out(args, exp),
+    )
+    sc = res.score
+    print(f"{args.scenario}: {sc.runs} runs scored on {sc.window[0]} to {sc.window[1]} against the observed series")
+    print(sc.table()[["series", "months", "coverage", "median_error", "crps", "band_width"]].to_string(index=False))
+    print(f"aid over the window: model median {sc.aid_ratio:.2f} x observed")
+    print(f"no direct clash (rung >= 7): {sc.p_no_clash:.0%} of runs")
+    print(f"a climb to nuclear signalling (rung >= 6) within two months of September 2022: {sc.p_signal_sep_2022:.0%}")
+    from simulation.viz.hindcast import hindcast_figure
+    from simulation.viz.plots import caption_text, save
+
+    fig = hindcast_figure(res.results.steps, start=res.start, score=sc, caption=caption_text(res.results.manifest))
+    save(fig, res.figure)
+    print(f"wrote {res.figure} and {res.folder / 'hindcast.json'}")
+    return 0
+
+
 _COMMANDS = {
     "run": _run,
     "scenarios": _scenarios,
@@ -610,6 +659,7 @@ _COMMANDS = {
     "plot": _plot,
     "report": _report,
     "demo": _demo,
+    "hindcast": _hindcast,
     "sensitivity": _sensitivity,
     "discover": _discover,
     "calibrate": _calibrate,

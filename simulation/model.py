@@ -39,6 +39,14 @@ __all__ = ["EscalationModel"]
 #: Member state kept each month at the end of the member history, with its MEMBER_COLUMNS name (issue 11).
 POLITICS = (("support", "support"), ("stance", "government_stance"))
 
+#: Normal draws every month (perception error, intensity noise, fortunes of war), for the same reason.
+NORMALS_PER_MONTH = 3
+#: Uniform draws every month (ladder jump, talks, ceasefire break): a fixed count keeps the random
+#: stream aligned whatever happens, so same seed = same run.
+UNIFORMS_PER_MONTH = 3
+#: The member state kept each month for the members table, in MEMBER_COLUMNS order.
+SNAPSHOT = MEMBER_COLUMNS[2:10]
+
 
 class EscalationModel(mesa.Model):
     """Escalation between an alliance, Ukraine and Russia (docs/MODEL.md).
@@ -120,8 +128,8 @@ class EscalationModel(mesa.Model):
         """Advance one month (docs/MODEL.md section 3)."""
         month = self.steps
         m, ru = self.m, self.russia
-        z = self.rng.standard_normal(2)  # perception error, intensity noise
-        u = self.rng.random(3)  # ladder jump, talks, ceasefire break
+        z = self.rng.standard_normal(NORMALS_PER_MONTH)  # perception error, intensity noise, fortunes of war
+        u = self.rng.random(UNIFORMS_PER_MONTH)  # ladder jump, talks, ceasefire break
         n = len(m.gdp)
         draws = self.rng.random(2 * n)  # one per donor for spillover, one for an election
         spill_draws, vote_draws = draws[:n], draws[n:]
@@ -140,7 +148,7 @@ class EscalationModel(mesa.Model):
 
         # 4. Ukraine (this month's flows, EUR bn, are kept for the metrics and next month's perception)
         self._flows = (float(m.aid_lethal.sum()), float(m.aid_nonlethal.sum()), float(m.aid_training.sum()))
-        ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire)
+        ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire, luck=float(z[2]))
 
         # 5. Russia, the ladder, spillover and diplomacy
         before = ru.decide(float(z[1]), float(u[0]))
@@ -369,7 +377,7 @@ class EscalationModel(mesa.Model):
         idx = np.concatenate([np.arange(k) for k in sizes])
         codes = np.array([a.iso3 for a in self.member_agents], dtype=object)
         out["iso3"] = codes[idx]
-        for j, name in enumerate(MEMBER_COLUMNS[2:10]):
+        for j, name in enumerate(SNAPSHOT):
             out[name] = np.concatenate([h[j] for h in self._member_history])
         out["aid_total"] = out["aid_lethal"] + out["aid_nonlethal"] + out["aid_training"]
         gdp_eur = self.m.gdp[idx] * self.params.members.eur_per_usd

@@ -901,6 +901,16 @@ PARAMETERS: tuple[Param, ...] = (
         source=_MIL,
     ),
     P(
+        name="setback_weight",
+        group="russia",
+        default=0.0,
+        low=0.0,
+        high=50.0,
+        unit="1 per share of territory",
+        meaning="Push to escalate per share of Ukraine's territory retaken in the month: escalation after battlefield setbacks.",
+        source="September 2022: partial mobilisation, annexations and nuclear threats followed the Kharkiv counter-offensive",
+    ),
+    P(
         name="negotiation_restraint",
         group="russia",
         default=0.06,
@@ -1092,6 +1102,16 @@ PARAMETERS: tuple[Param, ...] = (
         unit="1",
         meaning="Combat-power advantage an attacker needs against full fortification before the front moves.",
         source="the defender's advantage (the 3:1 rule of thumb); calibration for the history scenario",
+    ),
+    P(
+        name="combat_noise",
+        group="ukraine",
+        default=0.0,
+        low=0.0,
+        high=1.0,
+        unit="1",
+        meaning="Standard deviation of the month's fortunes of war (weather, intelligence, operational luck) added to the force balance.",
+        source="design choice; calibration for the history scenario (the spread of the front across runs)",
     ),
     P(
         name="absorb_base",

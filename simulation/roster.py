@@ -21,6 +21,17 @@ MOSCOW = (55.7558, 37.6173)
 
 #: A capital this far from Moscow or farther has no proximity exposure.
 PROXIMITY_RANGE_KM = 3000.0
+#: Mean radius of the Earth (km), for great-circle distances.
+EARTH_RADIUS_KM = 6371.0
+#: Border exposure by neighbour: Russia itself, Belarus (Russia's ally and 2022 staging ground) a little
+#: less, Ukraine (the war next door) less again. An ordinal design choice of docs/MODEL.md section 2,
+#: not calibrated; members' interests from data (issue 11) refine dispositions beyond it.
+BORDER_EXPOSURE = {"russia": 1.0, "belarus": 0.7, "ukraine": 0.6}
+#: Exposure is the mean of border exposure and proximity; hawkishness the mean of exposure and defence
+#: effort: equal weights, for want of data that would weigh them otherwise.
+HALF = 0.5
+#: Risk aversion spans [1 - RISK_SPAN, 1]: the most exposed member fears entrapment least (Snyder 1984).
+RISK_SPAN = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 @cache
@@ -83,16 +94,17 @@ def exposure(m: MemberSpec) -> float:
 
     Proximity is 1 - distance/3000 km of the capital from Moscow, floored at 0.
     """
-    border = max(1.0 * m.borders_russia, 0.7 * m.borders_belarus, 0.6 * m.borders_ukraine)
+    b = BORDER_EXPOSURE
+    border = max(b["russia"] * m.borders_russia, b["belarus"] * m.borders_belarus, b["ukraine"] * m.borders_ukraine)
     proximity = max(0.0, 1.0 - m.km_to_moscow / PROXIMITY_RANGE_KM)
-    return 0.5 * border + 0.5 * proximity
+    return HALF * border + HALF * proximity
 
 
 def hawkishness(m: MemberSpec, posture_full_pct: float) -> float:
     """Hawkishness in [0, 1]: mean of exposure and defence effort (spending share / full-posture share)."""
-    return 0.5 * exposure(m) + 0.5 * min(1.0, m.defence_pct_gdp / posture_full_pct)
+    return HALF * exposure(m) + HALF * min(1.0, m.defence_pct_gdp / posture_full_pct)
 
 
 def risk_aversion(m: MemberSpec) -> float:
     """Risk aversion in [0.5, 1]: distant members fear entrapment more than exposed ones (Snyder 1984)."""
-    return 1.0 - 0.5 * exposure(m)
+    return 1.0 - RISK_SPAN * exposure(m)

@@ -47,7 +47,8 @@ def test_scenario_runs_24_months_within_bounds(path, seed):
     assert sc.values.description, "every shipped scenario has a one-line description"
     r = run_scenario(sc, seed=seed, steps=24)
     s = r.steps
-    assert list(s.columns) == list(STEP_COLUMNS)
+    dated = ["month", "date", *STEP_COLUMNS[1:]]  # a scenario with a start has a date column after month
+    assert list(s.columns) == (dated if sc.values.start else list(STEP_COLUMNS))
     assert s["month"].tolist() == list(range(25))
     for c in UNIT:
         assert s[c].between(0, 1).all(), c
@@ -61,10 +62,20 @@ def test_scenario_runs_24_months_within_bounds(path, seed):
     assert list(m.columns) == list(MEMBER_COLUMNS)
     for c in MEMBER_UNIT:
         assert m[c].between(0, 1).all(), c
-    assert len(m) == s["member_count"].sum()
+    # one row per donor and month: the members, and partners (donors not yet members) on top
+    rows = m.groupby("month").size()
+    members = s.set_index("month")["member_count"]
+    assert (rows >= members).all() and len(m) == members.sum() + len(sc.partners) * 25 - _joined_partner_months(r, sc)
     assert set(SUMMARY_COLUMNS) <= set(r.summary)
     assert list(r.events.columns) == ["month", "actor", "kind", "description"]
     assert r.events["month"].between(1, 24).all()
+
+
+def _joined_partner_months(r, sc) -> int:
+    """Rows a partner stops adding once it joins (it is counted in member_count from then on)."""
+    partners = {x.iso3 for x in sc.partners}
+    joins = [(e.month, e.member) for e in sc.values.events if e.kind == "accession" and e.member in partners]
+    return sum(25 - month for month, _ in joins if month <= 24)
 
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)

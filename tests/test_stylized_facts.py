@@ -23,18 +23,26 @@ def batch(scenario: str = "baseline", steps: int = 120, **overrides) -> pd.DataF
 
 
 def test_fact1_aid_helps_ukraine():
+    """Fact 1. Can fail: aid also raises Russia's threat perception, its escalation and (with
+    war_escalation = 1) the force it commits; if that provoked force outweighed the aid's combat power,
+    territory would fall with aid (it did, at full aid, before ukraine.firepower was added)."""
     terr = [batch(aid_level=a)["final_territory"].mean() for a in (0.0, 0.5, 1.0)]
     assert terr[0] < terr[1] < terr[2], terr
     assert terr[2] - terr[0] > 0.1
 
 
 def test_fact2_unity_deters_a_revisionist_russia():
+    """Fact 2. Can fail: unity also pulls hawkish members' resolve toward the mean (less posture at the
+    front) and only acts on deterrence through cohesion and credibility; a weak credibility term or a
+    strong consensus pull would leave the peak rung flat or rising in unity."""
     peak = [batch(russia_intent=0.8, member_unity=u)["peak_rung"].mean() for u in (0.0, 0.5, 1.0)]
     assert peak[0] > peak[1] > peak[2], peak
     assert peak[0] - peak[2] >= 1.0
 
 
 def test_fact3_spiral_against_a_security_seeking_russia():
+    """Fact 3. Can fail: more aid also strengthens Ukraine and raises Russia's losses and the
+    alliance's posture, which deter; the spiral holds only while the threat read in the aid dominates."""
     runs = [batch(russia_intent=0.2, aid_level=a) for a in (0.0, 0.5, 1.0)]
     theta = [r["peak_threat_perception"].mean() for r in runs]
     peak = [r["peak_rung"].mean() for r in runs]
@@ -43,6 +51,8 @@ def test_fact3_spiral_against_a_security_seeking_russia():
 
 
 def test_fact4_divided_provocation_is_the_danger_zone():
+    """Fact 4. Can fail: nothing in the equations names the corner; the ranking of the nine cells comes
+    from provocation (aid) against deterrence (unity), and another balance moves the maximum."""
     levels = (0.0, 0.5, 1.0)
     p7 = pd.DataFrame(
         [[(batch(aid_level=a, member_unity=u)["peak_rung"] >= 7).mean() for u in levels] for a in levels],
@@ -57,6 +67,8 @@ def test_fact4_divided_provocation_is_the_danger_zone():
 
 
 def test_fact5_misperception_widens_spread_and_raises_top_rungs():
+    """Fact 5. Can fail in its second half: noise is symmetric, so more noise could as well keep Russia
+    lower; the top rungs rise because the ladder is sticky (hysteresis) and jumps only go up."""
     calm, jumpy = batch(misperception=0.05), batch(misperception=0.6)
     assert jumpy["peak_rung"].std() > calm["peak_rung"].std()
     assert (jumpy["peak_rung"] >= 6).mean() > (calm["peak_rung"] >= 6).mean()
@@ -74,6 +86,8 @@ def _aid_path(fatigue: float) -> np.ndarray:
 
 
 def test_fact6_fatigue_erodes_aid_over_a_long_horizon():
+    """Fact 6. Can fail: fatigue lowers resolve, but lower aid also refills stockpiles and the
+    grievance term keeps pushing; the net path could level off above 80% of the early aid."""
     tired, fresh = _aid_path(1.0), _aid_path(0.0)
     early, late = tired[1:25].mean(), tired[-24:].mean()
     assert late < 0.8 * early, (early, late)
@@ -81,6 +95,8 @@ def test_fact6_fatigue_erodes_aid_over_a_long_horizon():
 
 
 def test_fact7_accession_raises_theta_within_two_steps(write):
+    """Fact 7. Can fail: the accession's step in theta is weighted by w_expansion and smoothed by the
+    perception rate, and the noise of misperception can hide it within two months."""
     no_accession = write('extends = "expansion"\nname = "no_accession"\ninherit_events = false\n')
     rise = []
     for scenario in ("expansion", str(no_accession)):
@@ -93,6 +109,8 @@ def test_fact7_accession_raises_theta_within_two_steps(write):
 
 
 def test_fact8_diplomacy_brings_ceasefires_and_lowers_the_final_rung():
+    """Fact 8. Can fail: talks open only when the war is ripe (a still front and losses on both sides),
+    which more diplomacy does not create; and ceasefires break under misperception shocks."""
     runs = [batch(diplomacy=d) for d in (0.0, 0.3, 0.8)]
     share = [r["ceasefire_month"].notna().mean() for r in runs]
     final = [r["final_rung"].mean() for r in runs]
@@ -101,6 +119,8 @@ def test_fact8_diplomacy_brings_ceasefires_and_lowers_the_final_rung():
 
 
 def test_fact9_exposure_over_size():
+    """Fact 9. Can fail: frontline members are more hawkish, but they are small, and their aid is
+    capacity times resolve; if resolve converged under unity, shares of GDP would equalise."""
     gaps = []
     for s in SEEDS[:30]:
         m = run_scenario("baseline", seed=s).members

@@ -73,6 +73,8 @@ def render_report(data: PlotData) -> str:
             f"{_png(fig)}'><figcaption>{esc(TITLES[kind])}</figcaption></figure>"
         )
 
+    parts += _hindcast_section(data)
+
     parts.append("<h2>Settings</h2>")
     exp_text = data.results.path / "experiment.toml"
     if exp_text.is_file():
@@ -107,6 +109,38 @@ def render_report(data: PlotData) -> str:
         "alone with <code>escalation run SCENARIO --seed SEED</code>.</p></body></html>"
     )
     return "".join(parts)
+
+
+def _hindcast_section(data: PlotData) -> list[str]:
+    """For results of the history scenario (dated from February 2022): the hindcast figure and scores."""
+    import tomllib
+
+    from simulation.analysis.hindcast import score_hindcast
+    from simulation.analysis.observed import HISTORY_START
+    from simulation.viz.hindcast import hindcast_figure
+
+    dated = [
+        p for p in sorted((data.results.path / "scenarios").glob("*.toml"))
+        if tomllib.loads(p.read_text("utf-8")).get("start") == HISTORY_START
+    ]  # fmt: skip
+    if len(dated) != 1 or len(data.manifest["design"]["points"]) != 1:
+        return []  # one dated scenario, one design point: a hindcast (a sweep is not scored month by month)
+    score = score_hindcast(data.steps)
+    fig = hindcast_figure(data.steps, start=HISTORY_START, score=score, caption=data.caption)
+    table = score.table()[["series", "months", "coverage", "median_error", "crps", "band_width"]]
+    esc = html.escape
+    return [
+        "<h2>Does it reproduce the war?</h2>",
+        f"<figure id='fig-hindcast'><img alt='hindcast' src='data:image/png;base64,{_png(fig)}'>"
+        "<figcaption>The model's bands against the observed territory, aid and events; the grey span is the "
+        "calibration window (February 2022 to December 2023), the months after it a forecast.</figcaption></figure>",
+        table.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0),
+        f"<p>Aid over the window: {score.aid_ratio:.2f} x observed. No direct clash (rung &ge; 7): "
+        f"{score.p_no_clash:.0%} of runs. A climb to nuclear signalling within two months of September 2022: "
+        f"{score.p_signal_sep_2022:.0%} of runs.</p>",
+        f"<p class='note'>{esc('Coverage: share of months whose observation lies in the 90% band; CRPS: the ensemble')}"
+        f"{esc(' continuous ranked probability score (lower is better), in the series unit.')}</p>",
+    ]
 
 
 def write_report(data: PlotData, out: str | Path) -> Path:
