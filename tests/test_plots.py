@@ -164,6 +164,8 @@ def test_scenario_comparison(compare):
     ]
     assert all(len(by_gid(ax, "median")) == 3 and len(by_gid(ax, "band50")) == 3 for ax in fig.axes)
     assert "EUR bn / month" in titles[2]
+    rung_ticks = fig.axes[0].get_yticks()
+    assert all(float(t).is_integer() for t in rung_ticks), rung_ticks  # no rung 2.5
 
 
 def test_member_view(compare):
@@ -229,6 +231,7 @@ def test_a_phase_diagram_of_a_subset(grid):
     fig = draw(sub, "phase", metric="p_rung6")
     (mesh,) = by_gid(fig.axes[0], "heatmap")
     assert mesh.get_array().shape == (3, 2)  # member_unity x the two aid levels kept
+    assert mesh.get_clim() == (0.0, 1.0)  # a probability keeps its whole scale, whatever the data
 
 
 def test_report_embeds_every_figure_and_the_provenance(grid, tmp_path):

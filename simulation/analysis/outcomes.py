@@ -54,6 +54,8 @@ class Outcome:
         statistic: the reduction over a point's complete runs (a Series of ``column``) to one number.
         fmt: how the summary table prints it.
         worse_when_high: True if a larger value means more danger (figures colour it so).
+        bounds: the range the value can take when it is a probability or a share ((0, 1)), so that
+            figures of it share one colour scale; None lets a figure fit the scale to the data.
     """
 
     name: str
@@ -62,6 +64,7 @@ class Outcome:
     statistic: Callable[[pd.Series], float]
     fmt: str = "{:.2f}"
     worse_when_high: bool = False
+    bounds: tuple[float, float] | None = None
 
 
 def _mean(s: pd.Series) -> float:
@@ -99,6 +102,7 @@ OUTCOMES: dict[str, Outcome] = {
             "peak_rung",
             _share_at_or_above(NUCLEAR_SIGNALLING),
             worse_when_high=True,
+            bounds=(0.0, 1.0),
         ),
         Outcome(
             f"p_rung{DIRECT_CLASH}",
@@ -106,9 +110,16 @@ OUTCOMES: dict[str, Outcome] = {
             "peak_rung",
             _share_at_or_above(DIRECT_CLASH),
             worse_when_high=True,
+            bounds=(0.0, 1.0),
         ),
         Outcome("final_territory", "mean final territory held by Ukraine (share)", "final_territory", _mean),
-        Outcome("ceasefire_share", "share of runs reaching a ceasefire", "ceasefire_month", _share_present),
+        Outcome(
+            "ceasefire_share",
+            "share of runs reaching a ceasefire",
+            "ceasefire_month",
+            _share_present,
+            bounds=(0.0, 1.0),
+        ),
         Outcome("mean_cohesion", "mean alliance cohesion (0-1)", "mean_cohesion", _mean),
     )
 }

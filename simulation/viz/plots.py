@@ -407,7 +407,9 @@ def phase_diagram(runs: pd.DataFrame, *, x: str, y: str, metric: str = "p_rung7"
     xs, ys, z = table.columns.to_numpy(float), table.index.to_numpy(float), table.to_numpy(float)
     outcome = OUTCOMES[metric]
     cmap = "cividis_r" if outcome.worse_when_high else "cividis"
-    mesh = ax.pcolormesh(xs, ys, z, shading="nearest", cmap=cmap, gid="heatmap")
+    # a probability keeps its whole scale: 0 reads as "never", not as the middle of a fitted range
+    vmin, vmax = outcome.bounds or (None, None)
+    mesh = ax.pcolormesh(xs, ys, z, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax, gid="heatmap")
     fig.colorbar(mesh, ax=ax, label=outcome.label)
     if np.nanmax(z) > np.nanmin(z):
         from matplotlib import patheffects
@@ -458,6 +460,8 @@ def scenario_comparison(
             months, v = _matrix(steps, ids, metric)
             _bands(ax, months, v, colors[i], label, nines=False)
         ax.set_title(STEP_METRICS[metric], fontsize=13)
+        if metric in ("escalation_rung", "spillover_incidents"):  # counts and rungs: whole numbers only
+            ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     for ax in axes[n:]:
         ax.set_visible(False)
     for ax in axes[-cols:]:
