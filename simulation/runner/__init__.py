@@ -2,13 +2,14 @@
 
 - ``experiment``: experiment files, their designs (grid, lhs, sobol, saltelli, morris, scenarios) and seeds;
 - ``executors``: where runs happen (serially, on worker processes, on Dask);
-- ``store``: the results folder, written chunk by chunk so that it survives interruption;
+- ``store``: the results folder, written chunk by chunk under a lock, each chunk's files checksummed in a
+  commit record, so that it survives interruption, a second writer and damaged files (``verify_store``);
 - ``batch``: the loop that runs an experiment's chunks on an executor into the store.
 """
 
 from simulation.runner.batch import run_experiment
 from simulation.runner.experiment import Experiment, ExperimentError, load_experiment, shipped_experiments
-from simulation.runner.store import Results, StoreError, load_results
+from simulation.runner.store import Results, StoreError, load_results, verify_store
 
 __all__ = [
     "Experiment",
@@ -19,4 +20,5 @@ __all__ = [
     "load_results",
     "run_experiment",
     "shipped_experiments",
+    "verify_store",
 ]

@@ -786,7 +786,10 @@ class Results:
         # the date is derived from month and the run's scenario start, so the parts need not store it
         start_of_run = self.runs.set_index("run_id")["scenario"].map(starts)
         run_start = steps["run_id"].map(start_of_run)
-        dates = [date_of(a, int(m)) if isinstance(a, str) and a else None for a, m in zip(run_start, steps["month"], strict=True)]
+        dates = [
+            date_of(a, int(m)) if isinstance(a, str) and a else None
+            for a, m in zip(run_start, steps["month"], strict=True)
+        ]
         steps.insert(steps.columns.get_loc("month") + 1, "date", dates)
         return steps
 
