@@ -128,11 +128,18 @@ def test_title_names_the_scenario_and_the_month(dash):
     assert "Escalation: classroom, month 12" in page_text(rc)
 
 
-def test_title_shows_the_date_when_the_model_has_one():
-    model = app.new_model()
-    assert app.page_title(model) == "classroom, month 0"
-    model.date = "2022-09"  # what a scenario with start = "2022-02" gives in month 7
-    assert app.page_title(model) == "classroom, September 2022"
+def test_title_shows_the_date_when_the_scenario_has_a_start(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text('name = "tiny"\nextends = "classroom"\nstart = "2022-02"\n')
+    model = solara.reactive(app.ClassroomModel(str(path), rng=1))
+    _box, rc = solara.render(Shell(model, solara.reactive(False)), handle_error=False)
+    for _ in range(7):
+        button(rc, "Step").click()
+    assert app.page_title(model.value) == "tiny, September 2022"
+    text = page_text(rc)
+    assert "Escalation: tiny, September 2022" in text
+    assert "Escalation ladder (month 7) · September 2022" in text
+    rc.close()
 
 
 def test_step_advances_model_time(dash):
