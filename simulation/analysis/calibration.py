@@ -1163,7 +1163,7 @@ def predictive_bands(cal: Calibration, results: Results, point_weights: np.ndarr
                     "q75": q[3],
                     "q95": q[4],
                     "observed": observed.get(int(month), np.nan),
-                    "in_window": cal.m0 <= int(month) <= cal.m1,
+                    "in_window": max(cal.m0, 1) <= int(month) <= cal.m1,  # the months fitted (month 0 is set)
                 }
             )
     return pd.DataFrame(rows)
