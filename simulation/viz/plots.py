@@ -477,15 +477,22 @@ def member_view(
 ) -> Figure:
     """Left: aid as a share of GDP by member (frontline members marked). Right: resolve over time.
 
-    Aid is the mean over runs and months (month 0 excluded); resolve is the median across runs.
+    When the table has them (runs since issue 11), the public's support and the government's stance over
+    time are drawn below resolve. Aid is the mean over runs and months (month 0 excluded); the lines are
+    medians across runs.
     """
     if members.empty:
         raise PlotError("no member rows to plot")
     m = members[members["month"] > 0]
     share = m.groupby("iso3")["aid_share_gdp"].mean().sort_values(ascending=True) * 100
     frontline = m.groupby("iso3")["frontline"].first()
-    fig = _figure(14, max(6.5, 0.28 * len(share) + 2))
-    left, right = fig.subplots(1, 2, width_ratios=[1, 1.3])
+    politics = {"support", "government_stance"} <= set(m.columns)
+    fig = _figure(14, max(6.5 * (1.4 if politics else 1.0), 0.28 * len(share) + 2))
+    if politics:
+        axes = fig.subplot_mosaic([["aid", "resolve"], ["aid", "support"], ["aid", "stance"]], width_ratios=[1, 1.3])
+        left, right = axes["aid"], axes["resolve"]
+    else:
+        left, right = fig.subplots(1, 2, width_ratios=[1, 1.3])
     colors = [OKABE_ITO[1] if frontline[c] else OKABE_ITO[0] for c in share.index]
     bars = left.barh(range(len(share)), share.to_numpy(), color=colors, gid="aid_share")
     for bar, code in zip(bars, share.index, strict=True):
@@ -506,22 +513,29 @@ def member_view(
         loc="lower right",
         frameon=True,
     )
-    resolve = m.groupby(["month", "iso3"])["resolve"].median().unstack("iso3")
-    for code in resolve.columns:
-        front = bool(frontline[code])
-        right.plot(
-            resolve.index,
-            resolve[code],
-            color=OKABE_ITO[1] if front else OKABE_ITO[0],
-            linewidth=1.8 if front else 1.0,
-            alpha=0.9 if front else 0.55,
-            linestyle="-" if front else "--",
-            gid="resolve",
-        )
-    right.set_ylim(0, 1)
-    right.set_xlabel("month")
-    right.set_ylabel("resolve r (0-1), median across runs")
-    right.set_title("Resolve over time (solid: frontline)")
+    panels = [(right, "resolve", (0, 1), "resolve r (0-1), median across runs", "Resolve over time (solid: frontline)")]
+    if politics:
+        panels += [
+            (axes["support"], "support", (0, 1), "public support (0-1)", "The public's support for aiding Ukraine"),
+            (axes["stance"], "government_stance", (-1, 1), "stance (-1 to +1)", "Government stance (+1 hawkish)"),
+        ]
+    for ax, column, ylim, ylabel, panel_title in panels:
+        series = m.groupby(["month", "iso3"])[column].median().unstack("iso3")
+        for code in series.columns:
+            front = bool(frontline[code])
+            ax.plot(
+                series.index,
+                series[code],
+                color=OKABE_ITO[1] if front else OKABE_ITO[0],
+                linewidth=1.8 if front else 1.0,
+                alpha=0.9 if front else 0.55,
+                linestyle="-" if front else "--",
+                gid=column,
+            )
+        ax.set_ylim(*ylim)
+        ax.set_ylabel(ylabel)
+        ax.set_title(panel_title)
+    panels[-1][0].set_xlabel("month")
     if title:
         fig.suptitle(title)
     _caption(fig, caption)
