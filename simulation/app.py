@@ -287,7 +287,8 @@ def _inside(box: Bbox, frame: Bbox) -> bool:
 def draw_member_map(model: EscalationModel, big: bool = False) -> Figure:
     """Members at their capitals: colour = resolve, size = GDP; Russia and Ukraine marked; incidents ringed.
 
-    The colour bar has its own row under the map, and a member's name is written only where it
+    A member's rim shows its government's stance (white hawkish, dark red accommodating). The colour
+    bar has its own row under the map, and a member's name is written only where it
     covers no other label and no other member (the largest economies are placed first).
     """
     fig = _fig((6.4, 4.8), (11, 8.2), big)
@@ -298,11 +299,13 @@ def draw_member_map(model: EscalationModel, big: bool = False) -> Figure:
     gdp = model.m.gdp
     grow = 11 / 6.4 if big else 1.0
     sizes = (40 + 900 * np.sqrt(gdp / gdp.max())) * grow**2
+    # the rim shows the government's stance (issue 11): white when hawkish (+1), dark red when accommodating (-1)
+    rims = mpl.colormaps["Reds"]((1.0 - model.m.stance) / 2.0)
     pts = ax.scatter(
         xy[:, 0], xy[:, 1], s=sizes, c=model.m.resolve, cmap="viridis", vmin=0, vmax=1,
-        edgecolors="white", linewidths=0.8, zorder=3, gid="members",
+        edgecolors=rims, linewidths=1.6 * grow, zorder=3, gid="members",
     )  # fmt: skip
-    fig.colorbar(pts, cax=cax, orientation="horizontal", label="resolve (0-1)")
+    fig.colorbar(pts, cax=cax, orientation="horizontal", label="resolve (0-1); red rim: government not hawkish")
     for i in getattr(model, "struck", ()):
         ax.scatter(
             [xy[i, 0]], [xy[i, 1]], s=sizes[i] * 3, facecolors="none", edgecolors=OKABE_ITO[1],
