@@ -119,15 +119,6 @@ def test_no_stray_tabs_or_pages(dash):
     assert "Page 0" not in page_text(rc)
 
 
-def test_title_names_the_scenario_and_the_month(dash):
-    model, rc, _ = dash
-    assert "Escalation: classroom, month 0" in page_text(rc)
-    for _ in range(12):
-        button(rc, "Step").click()
-    assert app.page_title(model.value) == "classroom, month 12"
-    assert "Escalation: classroom, month 12" in page_text(rc)
-
-
 def test_title_shows_the_date_when_the_scenario_has_a_start(tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text('name = "tiny"\nextends = "classroom"\nstart = "2022-02"\n')
@@ -219,11 +210,14 @@ def test_keys_step_play_pause_reset_and_projector(dash):
     assert projector.value is False
 
 
-def test_components_draw_and_narrate(dash):
+def test_components_draw_and_narrate_and_the_title_names_scenario_and_month(dash):
     model, rc, _ = dash
+    assert "Escalation: classroom, month 0" in page_text(rc)
     for _ in range(12):
         button(rc, "Step").click()
     text = page_text(rc)
+    assert app.page_title(model.value) == "classroom, month 12"
+    assert "Escalation: classroom, month 12" in text
     assert "◀ now" in text  # the ladder gauge
     assert f"Escalation ladder (month {model.value.steps})" in text
     events = [d for m, _, _, d in model.value.events if m > model.value.steps - app.NARRATIVE_MONTHS]
