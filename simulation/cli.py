@@ -234,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hind.add_argument("--start", default=None, metavar="YYYY-MM", help="first month scored and drawn (default 2022-03)")
     hind.add_argument("--end", default=None, metavar="YYYY-MM", help="last month scored (default 2023-12)")
+    hind.add_argument(
+        "--posterior",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a calibration folder (escalation calibrate): score its posterior predictive instead, --seeds "
+        "particles drawn by weight, one run each (default --out: DIR/hindcast)",
+    )
     _opt_batch(hind)
     demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
     demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
@@ -620,6 +628,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _hindcast(args: argparse.Namespace) -> int:
     from simulation.analysis.hindcast import run_hindcast
 
+    if args.posterior is not None:
+        return _hindcast_report(args, _posterior_hindcast(args), f"the posterior of {args.posterior}")
     res = run_hindcast(
         seeds=args.seeds,
         scenario=args.scenario,
@@ -633,8 +643,30 @@ def _hindcast(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         prepare=lambda exp: _batch_out(args, exp),
     )
+    return _hindcast_report(args, res, args.scenario)
+
+
+def _posterior_hindcast(args: argparse.Namespace) -> Any:
+    """The posterior predictive of a calibration folder, run and scored as a hindcast."""
+    import json
+
+    from simulation.analysis.calibration import open_calibration, posterior_predictive
+    from simulation.analysis.hindcast import HindcastResult, _as_json, _window, score_hindcast
+
+    cal = open_calibration(args.posterior)
+    window = _window(args.start, args.end)
+    out: Path = args.out or args.posterior / "hindcast"
+    _out_folder(out)
+    results, _ = posterior_predictive(args.posterior, draws=args.seeds, out=out, workers=args.workers, dask=args.dask)
+    score = score_hindcast(results.steps, window)
+    doc = _as_json(score, f"posterior of {cal.name}")
+    (out / "hindcast.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    return HindcastResult(folder=out, results=results, score=score, start=cal.start)
+
+
+def _hindcast_report(args: argparse.Namespace, res: Any, label: str) -> int:
     sc = res.score
-    print(f"{args.scenario}: {sc.runs} runs scored on {sc.window[0]} to {sc.window[1]} against the observed series")
+    print(f"{label}: {sc.runs} runs scored on {sc.window[0]} to {sc.window[1]} against the observed series")
     print(sc.table()[["series", "months", "coverage", "median_error", "crps", "band_width"]].to_string(index=False))
     print(f"aid over the window: model median {sc.aid_ratio:.2f} x observed")
     print(f"no direct clash (rung >= 7): {sc.p_no_clash:.0%} of runs")

@@ -213,3 +213,18 @@ def test_cli_bad_input_exits_2_and_another_calibration_is_refused(cal_file, tmp_
     with pytest.raises(EscalationError, match="no calibration to resume"):
         run(cal_file(generations=1), tmp_path / "empty", resume=True)
     assert open_calibration(tmp_path / "o").names == ("russia_intent", "misperception")
+
+
+def test_hindcast_scores_the_posterior_predictive(tmp_path):
+    cal = tmp_path / "cal.toml"
+    cal.write_text(
+        '[calibration]\nscenario = "history"\nseed = 3\npopulation = 8\ngenerations = 1\n'
+        '[parameters]\n"members.capacity_share" = {low = 0.002, high = 0.008}\n',
+        "utf-8",
+    )
+    run(cal, tmp_path / "c")
+    argv = ["hindcast", "--posterior", str(tmp_path / "c"), "--seeds", "4", "--workers", "1", "--quiet"]
+    assert main(argv) == 0
+    doc = json.loads((tmp_path / "c" / "hindcast" / "hindcast.json").read_text())
+    assert doc["runs"] == 4 and doc["window"] == ["2022-03", "2023-12"]
+    assert (tmp_path / "c" / "hindcast" / "hindcast.png").is_file()
