@@ -210,6 +210,17 @@ def test_keys_step_play_pause_reset_and_projector(dash):
     assert projector.value is False
 
 
+@pytest.mark.parametrize("projector", [False, True])
+def test_projector_mode_folds_the_sidebar_away(projector):
+    app.PROJECTOR_MODE.set(projector)  # what escalation demo --projector starts with
+    try:
+        _box, rc = solara.render(app.Layout(children=[app.Page()]), handle_error=False)
+        assert [w.v_model for w in rc.find(v.NavigationDrawer).widgets] == [not projector]
+        rc.close()
+    finally:
+        app.PROJECTOR_MODE.set(False)
+
+
 def test_components_draw_and_narrate_and_the_title_names_scenario_and_month(dash):
     model, rc, _ = dash
     assert "Escalation: classroom, month 0" in page_text(rc)
