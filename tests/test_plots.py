@@ -182,7 +182,9 @@ def test_member_view(compare):
 
 @pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")])
 def test_cli_writes_every_figure(tmp_path, fmt, magic, capsys):
-    assert main(["plot", str(DATA / "store_grid"), "--format", fmt, "--out", str(tmp_path)]) == 0
+    # vector formats on a 2 x 2 corner of the grid: every kind still drawn, at a fraction of the cost
+    subset = [] if fmt == "png" else ["--points", "0,1,3,4"]
+    assert main(["plot", str(DATA / "store_grid"), "--format", fmt, "--out", str(tmp_path), *subset]) == 0
     files = sorted(tmp_path.iterdir())
     assert [f.stem for f in files] == sorted(FIGURE_KINDS)
     for f in files:
