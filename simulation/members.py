@@ -78,6 +78,10 @@ PLEDGE_CAP = 2.0
 #: Undated scenarios (no ``start``) read the sourced election calendar as if month 0 were February 2022,
 #: the war's first month and the vintage of the interest data (a convention, not a parameter).
 UNDATED_START = "2022-02"
+#: Up to this many donors the neighbour network is also kept as a dense row-normalised matrix (one
+#: matrix product a month is cheaper than the edge list's gather and scatter); larger synthetic rosters
+#: use the edge list, whose cost is linear in the edges (a speed switch, not a model parameter).
+DENSE_NETWORK_MAX = 256
 
 
 @dataclass
@@ -128,6 +132,11 @@ class MemberArrays:
     nb_dst: np.ndarray = field(default=None)
     nb_w: np.ndarray = field(default=None)
     nb_deg: np.ndarray = field(default=None)  # summed edge weight of each donor (0: no neighbours)
+    nb_has: np.ndarray = field(default=None)  # 1.0 for a donor with neighbours, else 0.0
+    nb_inv: np.ndarray = field(default=None)  # 1 / nb_deg, 0 without neighbours
+    nb_mean: np.ndarray | None = field(default=None)  # dense row-normalised weights (small rosters), else None
+    inv_gdp: np.ndarray = field(default=None)  # 1 / GDP
+    willing_per_stance: np.ndarray = field(default=None)  # capacity / h0 (x the stance factor: capacity acted on)
 
     DERIVED = (
         "w",
@@ -143,6 +152,11 @@ class MemberArrays:
         "nb_dst",
         "nb_w",
         "nb_deg",
+        "nb_has",
+        "nb_inv",
+        "nb_mean",
+        "inv_gdp",
+        "willing_per_stance",
     )
 
     @classmethod
@@ -195,6 +209,17 @@ class MemberArrays:
         self.nb_src, self.nb_dst, self.nb_w, self.nb_deg = network(
             tuple(codes), mp.edge_land, mp.edge_sea, mp.edge_group
         )
+        has = self.nb_deg > 0.0
+        self.nb_has = has.astype(float)
+        self.nb_inv = np.divide(1.0, self.nb_deg, out=np.zeros_like(self.nb_deg), where=has)
+        self.nb_mean = None
+        n = len(self.gdp)
+        if self.nb_src.size and n <= DENSE_NETWORK_MAX:
+            dense = np.zeros((n, n))
+            np.add.at(dense, (self.nb_src, self.nb_dst), self.nb_w)
+            self.nb_mean = dense * self.nb_inv[:, None]
+        self.inv_gdp = 1.0 / self.gdp
+        self.willing_per_stance = self.capacity / self.stance_norm
 
 
 @cache
@@ -251,12 +276,16 @@ def new_columns(specs: tuple[rs.MemberSpec, ...], mp: Any, *, member: bool) -> d
 
 def public_stance(support: np.ndarray, mp: Any) -> np.ndarray:
     """The stance a public with ``support`` backs: ``clip(stance_slope * (support - stance_pivot), -1, 1)``."""
-    return np.minimum(np.maximum(mp.stance_slope * (support - mp.stance_pivot), -1.0), 1.0)
+    out = support * mp.stance_slope
+    out -= mp.stance_slope * mp.stance_pivot
+    return np.minimum(np.maximum(out, -1.0, out=out), 1.0, out=out)
 
 
 def stance_factor(stance: np.ndarray, mp: Any) -> np.ndarray:
     """Share of its capacity a government with ``stance`` acts on: ``max(0, 1 - stance_weight * (1 - stance))``."""
-    return np.maximum(1.0 - mp.stance_weight * (1.0 - stance), 0.0)
+    out = stance * mp.stance_weight
+    out += 1.0 - mp.stance_weight
+    return np.maximum(out, 0.0, out=out)
 
 
 def _percentile_rank(x: np.ndarray) -> np.ndarray:
@@ -368,10 +397,11 @@ def perceive(model: EscalationModel) -> None:
     mu = mp.perception_rate
     t = (1.0 - mu) * m.threat + mu * reading
     if mp.neighbour_pull > 0.0 and m.nb_src.size:
-        near = np.bincount(m.nb_src, weights=m.nb_w * t[m.nb_dst], minlength=t.size)
-        has = m.nb_deg > 0.0
-        gap = np.divide(near, m.nb_deg, out=t.copy(), where=has) - t
-        t = t + mp.neighbour_pull * gap
+        if m.nb_mean is not None:
+            near = m.nb_mean @ t
+        else:
+            near = np.bincount(m.nb_src, weights=m.nb_w * t[m.nb_dst], minlength=t.size) * m.nb_inv
+        t = t + mp.neighbour_pull * (near - m.nb_has * t)
     m.threat = t
 
 
@@ -386,12 +416,20 @@ def politics(model: EscalationModel, draws: np.ndarray, month: int) -> None:
     uniform per donor, drawn every month whether or not anyone votes (a fixed number of draws).
     """
     m, mp = model.m, model.params.members
-    rise = np.maximum(m.threat - m.threat_seen, 0.0)
-    target = m.support0 * (1.0 - mp.support_erosion * model.fatigue * m.fatigue)
-    support = m.support + mp.support_rate * (target - m.support) + mp.support_rally * rise
-    support = np.minimum(np.maximum(support, 0.0), 1.0)
+    a = mp.support_rate
+    # S + a*(S0*(1 - e*phi*f) - S), arranged for few array operations (a new array: see MemberArrays)
+    support = m.support * (1.0 - a) + a * m.support0
+    cost = a * mp.support_erosion * model.fatigue
+    if cost > 0.0:
+        support -= cost * (m.support0 * m.fatigue)
+    if mp.support_rally > 0.0:
+        rise = m.threat - m.threat_seen
+        np.maximum(rise, 0.0, out=rise)
+        rise *= mp.support_rally
+        support += rise
+    np.minimum(np.maximum(support, 0.0, out=support), 1.0, out=support)
     public = public_stance(support, mp)
-    stance = m.stance + mp.stance_rate * (public - m.stance)
+    stance = m.stance * (1.0 - mp.stance_rate) + mp.stance_rate * public
     voting = model.elections.get(month, ())
     if voting:
         where = model.donor_index
@@ -451,7 +489,7 @@ def decide(model: EscalationModel) -> None:
     level = np.where(np.isnan(m.aid_policy), model.aid_level, m.aid_policy)
     # share of capacity given this month; resolve beyond 1 (bounds off) cannot give beyond capacity
     frac = level * np.minimum(np.maximum(r, 0.0), 1.0) * m.stockpile
-    m.willing = m.capacity * stance_factor(m.stance, mp) / m.stance_norm
+    m.willing = m.willing_per_stance * stance_factor(m.stance, mp)
     aid = frac * m.willing
     m.aid_lethal = aid * m.lethal_share
     m.aid_training = aid * mp.training_share
@@ -475,11 +513,17 @@ def _relative_terms(model: EscalationModel) -> np.ndarray | float:
     out = 0.0
     aid = m.aid_total  # last month's, before this month's decision
     if mp.free_riding > 0.0:
-        out = out + mp.free_riding * (aid - float(w @ aid)) / model.params.russia.war_spending
+        out = (aid - float(w @ aid)) * (mp.free_riding / model.params.russia.war_spending)
     total = float(aid.sum())
     if mp.reciprocity > 0.0 and total > 0.0:
-        lag = np.maximum(1.0 - (aid / m.gdp) / (total / float(m.gdp.sum())), 0.0)
-        out = out + mp.reciprocity * (lag - float(w @ lag))
+        # lag = max(0, 1 - (aid/GDP) / (total aid / total GDP)): the relative shortfall of a laggard
+        lag = aid * m.inv_gdp
+        lag *= -float(m.gdp.sum()) / total
+        lag += 1.0
+        np.maximum(lag, 0.0, out=lag)
+        lag -= float(w @ lag)
+        lag *= mp.reciprocity
+        out = out + lag
     return out
 
 
