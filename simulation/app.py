@@ -9,7 +9,7 @@ The page is laid out here rather than by Mesa's SolaraViz, whose defaults suit d
 halls (a "Page 0" tab, sliders without values, a fixed two-chart grid, no keyboard). Mesa still
 provides the model and the redraw signal (``update_counter``/``force_update``).
 
-- The sliders are generated from the parameter declarations (``simulation.parameters.CLASSROOM``):
+- The sliders are generated from the parameter declarations (``simulation.parameters.LEVERS``):
   their ranges, units and one-sentence meanings (a help tooltip) are the declared ones, and they
   start where the opening scenario sets each lever, so there is no second list of defaults here.
   The sliders set the policy levers; the scenario select sets everything else (and moves the
@@ -43,7 +43,8 @@ from matplotlib.transforms import Bbox
 from mesa.visualization.utils import force_update, update_counter
 
 from simulation import parameters
-from simulation.calendar import month_name
+from simulation.analysis.observed import HISTORY_START, observed_events, observed_monthly
+from simulation.calendar import date_of, month_name
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.model import EscalationModel
 from simulation.scenario import load_scenario, shipped_scenarios
@@ -98,7 +99,7 @@ class ClassroomModel(EscalationModel):
 def levers(scenario: str = DEFAULT_SCENARIO) -> dict[str, float]:
     """The scenario's value of each classroom lever (the sliders' starting positions)."""
     sc = load_scenario(scenario)
-    return {key: float(sc.get(key)) for key in parameters.CLASSROOM}
+    return {key: float(sc.get(key)) for key in parameters.LEVERS}
 
 
 def lever_text(key: str, value: float) -> str:
@@ -597,8 +598,15 @@ def Buttons(
 
 
 @solara.component
-def Dashboard(model: solara.Reactive[EscalationModel], projector: solara.Reactive[bool] | None = None) -> None:
-    """The single-model page over a reactive model: controls in the sidebar, charts in the main area."""
+def Dashboard(
+    model: solara.Reactive[EscalationModel],
+    projector: solara.Reactive[bool] | None = None,
+    top: Callable[[EscalationModel, bool], None] | None = None,
+) -> None:
+    """The single-model page over a reactive model: controls in the sidebar, charts in the main area.
+
+    ``top`` renders extra components above the charts (the History page's model-against-the-war panel).
+    """
     projector = projector if projector is not None else PROJECTOR_MODE
     big = projector.value
     names = solara.use_memo(lambda: list(shipped_scenarios()), [])
@@ -669,6 +677,8 @@ def Dashboard(model: solara.Reactive[EscalationModel], projector: solara.Reactiv
             solara.Text("Reset builds the model from these levers.", classes=["key-hint"])
 
     with solara.Column(classes=["escalation", *(["projector"] if big else [])]):
+        if top is not None:
+            top(m, big)
         with solara.Columns([3, 2] if big else [1, 1]):
             RungChart(m, big, m.steps)
             LadderGauge(m, m.steps)
@@ -757,7 +767,95 @@ def ComparePage() -> None:
                 Narrative(m, month=m.steps)
 
 
+# ---------------------------------------------------------------------------------------------------
+# history: the war from February 2022, the model beside what happened
+# ---------------------------------------------------------------------------------------------------
+
+
+@_drawn
+def draw_history_chart(model: EscalationModel, big: bool = False) -> Figure:
+    """The model's territory and aid so far beside the observed ones up to the same month (2022-2023).
+
+    What happened after the current month stays hidden: the class predicts, then steps and compares.
+    2024 has no observed line (it is held out: the model's 2024 is a forecast).
+    """
+    fig = _fig((12.8, 3.6), (18, 5.6), big)
+    ax_t, ax_a = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.17, top=0.74, wspace=0.22)
+    months, _ = _months(model)
+    last = float(max(model.horizon, 12))
+    obs = observed_monthly()
+    seen = obs[obs["month"] <= model.steps]
+    lw = LINE[big]
+    for ax, column, observed, label in (
+        (ax_t, "territory_held", "ukraine_held_share", "territory held by Ukraine (share)"),
+        (ax_a, "aid_total", "alliance_military_eur_bn", STEP_METRICS["aid_total"].replace("aid to Ukraine ", "aid ")),
+    ):
+        ax.plot(months, _series(model, column), color=OKABE_ITO[0], lw=lw, label="model (this run)")
+        ax.plot(seen["month"], seen[observed], "o-", color="black", lw=lw / 2, markersize=lw + 1, label="what happened")
+        ax.set_xlim(-0.5, last + 0.5)
+        ax.set_ylabel(label)
+        ax.set_xlabel("month (0 = February 2022)")
+        ax.axvspan(obs["month"].max() + 0.5, last + 0.5, color="#eeeeee", zorder=0)  # 2024: held out
+    lo = min(float(obs["ukraine_held_share"].min()), float(_series(model, "territory_held").min())) - 0.02
+    ax_t.set_ylim(lo, max(0.9, float(_series(model, "territory_held").max()) + 0.02))
+    ax_a.set_ylim(0, max(10.0, float(_series(model, "aid_total").max()) * 1.1))
+    ax_t.text(obs["month"].max() + 1, ax_t.get_ylim()[1], "2024: not observed here", va="top", color="#555")
+    for ax, title in ((ax_t, "The front"), (ax_a, "Alliance military aid")):
+        ax.set_title(title, pad=LINE[big] * 12)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, frameon=False, borderaxespad=0.2)
+    return fig
+
+
+@solara.component
+def HistoryChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+    """The model against the war, drawn once per month."""
+    FigureView(draw_history_chart, model, big, month)
+
+
+def real_events(model: EscalationModel) -> list[str]:
+    """The real events up to the model's current month, newest first, as the page lists them."""
+    start = getattr(model, "start", None) or HISTORY_START
+    ev = observed_events()
+    ev = ev[ev["date"].str[:7] <= date_of(start, model.steps)]
+    who = {"input": "alliance decision", "observed": "what Russia or the front did"}
+    return [f"- **{d}** ({who.get(role, role)}): {text}" for d, role, text in
+            zip(ev["date"], ev["role"], ev["description"], strict=True)][::-1]  # fmt: skip
+
+
+@solara.component
+def RealEvents(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+    """The real events as they pass (newest first; fewer, larger ones on a projector)."""
+    lines = real_events(model)
+    shown = lines[:4] if big else lines[:10]
+    with solara.Div(classes=["narrative"]):
+        solara.Markdown(
+            "### What really happened so far\n" + ("\n".join(shown) if shown else "_Press Step or ▶ to start the war._")
+        )
+
+
+def _history_panel(m: EscalationModel, big: bool) -> None:
+    with solara.Columns([1] if big else [3, 1]):
+        HistoryChart(m, big, m.steps)
+        if not big:
+            RealEvents(m, big, m.steps)
+    if big:
+        RealEvents(m, big, m.steps)
+
+
+@solara.component
+def HistoryPage() -> None:
+    """The war from February 2022: the history scenario, its model beside the real series and events.
+
+    Students predict the next months, then step and compare; the alliance's decisions of 2022-2024 are
+    the scenario's inputs, and 2024 has no observed line (it is held out).
+    """
+    model = solara.use_memo(lambda: solara.reactive(ClassroomModel("history", rng=SEED, **levers("history"))), [])
+    Dashboard(model, top=_history_panel)
+
+
 routes = [
     solara.Route(path="/", component=Page, label="Dashboard", layout=Layout),
     solara.Route(path="compare", component=ComparePage, label="Compare"),
+    solara.Route(path="history", component=HistoryPage, label="History", layout=Layout),
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CLASSROOM", "GROUPS", "LEVERS", "MEMBER_LEVERS", "PARAMETERS", "Param", "by_name", "defaults"]
+__all__ = ["GROUPS", "LEVERS", "MEMBER_LEVERS", "PARAMETERS", "Param", "by_name", "defaults"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1330,8 +1330,6 @@ LEVERS: tuple[str, ...] = (
 #: Levers an event may set on one member (``member = "USA"``): its own aid level, which then replaces
 #: the alliance's for that member (the US aid hold of 2024).
 MEMBER_LEVERS: tuple[str, ...] = ("aid_level",)
-#: The dashboard's sliders (an alias kept for the dashboard while it moves to LEVERS).
-CLASSROOM = LEVERS
 
 
 def by_name(key: str) -> Param:

@@ -88,12 +88,12 @@ def press(rc, action):
 
 def test_a_slider_for_every_classroom_lever_with_the_declared_range(dash):
     _, rc, _ = dash
-    for key in parameters.CLASSROOM:
+    for key in parameters.LEVERS:
         p = parameters.by_name(key)
         w = slider(rc, key.replace("_", " "))
         assert (w.min, w.max) == (p.low, p.high), key
         assert w.v_model == pytest.approx(app.levers()[key])
-    assert len(rc.find(v.Slider)) == len(parameters.CLASSROOM)  # no developer sliders (play/render interval)
+    assert len(rc.find(v.Slider)) == len(parameters.LEVERS)  # no developer sliders (play/render interval)
 
 
 def test_every_slider_shows_its_value_unit_and_meaning(dash):
@@ -322,3 +322,36 @@ def test_the_aid_axis_takes_its_unit_from_the_declared_metrics(models, monkeypat
     monkeypatch.setitem(app.STEP_METRICS, "aid_total", "aid to Ukraine (EUR bn / month)")
     labels = [ax.get_ylabel() for ax in app.draw_alliance_chart(m).axes]
     assert "aid (EUR bn / month)" in labels
+
+
+# ---- history ---------------------------------------------------------------------------------------
+
+
+def test_history_page_reveals_the_war_month_by_month():
+    """The History page plays the history scenario; the real events appear only once their month has come."""
+    _box, rc = solara.render(app.HistoryPage(), handle_error=False)
+    text = page_text(rc)
+    assert "history, February 2022" in text
+    assert "Full-scale invasion" in text and "HIMARS" not in text  # June 2022 has not come yet
+    for _ in range(5):
+        press(rc, "step")
+    text = page_text(rc)
+    assert "history, July 2022" in text
+    assert "HIMARS" in text and "Kharkiv counter-offensive" not in text
+    rc.close()
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["page", "projector"])
+def test_history_chart_shows_what_happened_only_up_to_the_current_month(big):
+    m = app.ClassroomModel("history", rng=1, **app.levers("history"))
+    for _ in range(8):
+        m.step()
+    fig = app.draw_history_chart(m, big)
+    observed = [line for ax in fig.axes for line in ax.lines if line.get_label() == "what happened"]
+    assert len(observed) == 2 and all(max(line.get_xdata()) == 8 for line in observed)
+    assert app.text_collisions(fig) == []
+    for _ in range(30):
+        m.step()
+    fig = app.draw_history_chart(m, big)
+    observed = [line for ax in fig.axes for line in ax.lines if line.get_label() == "what happened"]
+    assert all(max(line.get_xdata()) == 22 for line in observed)  # December 2023: 2024 is held out
