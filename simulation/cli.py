@@ -637,11 +637,8 @@ def _hindcast(args: argparse.Namespace) -> int:
         start=args.start,
         end=args.end,
         overrides=args.overrides,
-        workers=args.workers,
-        dask=args.dask,
-        force=args.force,
-        progress=not args.quiet,
         prepare=lambda exp: _batch_out(args, exp),
+        **_batch_options(args),
     )
     return _hindcast_report(args, res, args.scenario)
 

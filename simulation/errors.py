@@ -33,10 +33,12 @@ class ScenarioError(EscalationError):
 
     def __init__(self, file: str | Path | None, key: str | None, message: str, line: int | None = None):
         self.file, self.key, self.line, self.detail = file, key, line, message
-        where = str(file) if file else "<overrides>"
+        # no file: an override (--set) names its key; a command-line argument names itself in the message
+        where = str(file) if file else ("<overrides>" if key else "")
         if line:
             where += f", line {line}"
-        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        text = f"{key}: {message}" if key else message
+        super().__init__(f"{where}: {text}" if where else text)
 
 
 class ExperimentError(ScenarioError):

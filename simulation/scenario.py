@@ -213,7 +213,7 @@ def _resolve_path(ref: str | Path, relative_to: Path | None, referrer: Path | No
     hint = _did_you_mean(ref_s, shipped)
     raise ScenarioError(
         referrer,
-        key,
+        key if referrer else None,  # from the command line or Python: the message names the argument
         f"no scenario file or shipped scenario named {ref_s!r}{hint}; shipped: " + ", ".join(shipped),
         _line_of(referrer, (key,)) if referrer else None,
     )
