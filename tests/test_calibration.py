@@ -90,11 +90,14 @@ def test_resume_after_sigkill_gives_the_uninterrupted_posterior(cal_file, tmp_pa
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "simulation.cli", "calibrate", str(path), "--out", str(out), "--workers", "2",
            "--no-predictive", "--quiet"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    # its own process group, so that the kill takes the workers too (as a crash would) and none is left behind
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and len(_generations(out / "abc.db")) < 1:
         time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     kept = len(_generations(out / "abc.db"))
     assert 1 <= kept <= 3
