@@ -105,7 +105,7 @@ from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
 from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection
 from simulation.runner.store import Results, Store
-from simulation.scenario import Scenario, _did_you_mean, _line_of, _read_toml, load_scenario, parse_assignment, to_toml
+from simulation.scenario import Scenario, _did_you_mean, _line_of, load_scenario, parse_assignment, to_toml
 
 __all__ = [
     "CALIBRATE_HINT",
@@ -336,24 +336,12 @@ def load_calibration(path: str | Path, sets: list[str] | dict[str, Any] | None =
         ExperimentError: the file, a key or a value is not acceptable; the message names the file,
             the key and what is allowed.
     """
-    from simulation.runner.experiment import shipped_experiments
+    from simulation.runner.experiment import read_definition, shipped_experiments
 
-    p = Path(path)
-    if not p.is_file():
-        shipped = {k: v for k, v in shipped_experiments().items() if "[calibration]" in v.read_text("utf-8")}
-        if str(path) not in shipped:
-            raise ExperimentError(
-                None,
-                "calibration",
-                f"no calibration file or shipped calibration named {str(path)!r}"
-                f"{_did_you_mean(str(path), shipped)}; shipped: {', '.join(shipped) or 'none'}",
-            )
-        p = shipped[str(path)]
-    p = p.resolve()
-    try:
-        raw = _read_toml(p)
-    except ScenarioError as e:
-        raise ExperimentError(e.file, e.key, e.detail, e.line) from None
+    def shipped() -> dict[str, Path]:
+        return {k: v for k, v in shipped_experiments().items() if "[calibration]" in v.read_text("utf-8")}
+
+    p, raw = read_definition(path, "calibration", shipped)
     set_list = [f"{k}={v}" for k, v in sets.items()] if isinstance(sets, dict) else list(sets or [])
     overridden = _apply_sets(raw, sets or {})
     try:

@@ -285,6 +285,35 @@ def shipped_experiments() -> dict[str, Path]:
     return out
 
 
+def read_definition(path: str | Path, what: str, shipped: Callable[[], dict[str, Path]]) -> tuple[Path, dict[str, Any]]:
+    """Find a definition file (a path, or a shipped one's name) and read its TOML (data only).
+
+    Args:
+        path: the file, or the name of a shipped one.
+        what: what the file defines (``experiment``, ``calibration``), for the messages.
+        shipped: the shipped files of that kind by name (called only when ``path`` is not a file).
+
+    Raises:
+        ExperimentError: no such file or shipped name (with a did-you-mean), or malformed TOML.
+    """
+    p = Path(path)
+    if not p.is_file():
+        names = shipped()
+        if str(path) not in names:
+            raise ExperimentError(
+                None,
+                what,
+                f"no {what} file or shipped {what} named {str(path)!r}{_did_you_mean(str(path), names)}; "
+                f"shipped: {', '.join(names) or 'none'}",
+            )
+        p = names[str(path)]
+    p = p.resolve()
+    try:
+        return p, _read_toml(p)
+    except ScenarioError as e:
+        raise ExperimentError(e.file, e.key, e.detail, e.line) from None
+
+
 def load_experiment(
     path: str | Path, sets: list[str] | dict[str, Any] | None = None, *, max_runs: int = DEFAULT_MAX_RUNS
 ) -> Experiment:
@@ -300,22 +329,7 @@ def load_experiment(
         ExperimentError: the file, a key, a value or a design is not acceptable, or the design is
             larger than ``max_runs``.
     """
-    p = Path(path)
-    if not p.is_file():
-        shipped = shipped_experiments()
-        if str(path) not in shipped:
-            raise ExperimentError(
-                None,
-                "experiment",
-                f"no experiment file or shipped experiment named "
-                f"{str(path)!r}{_did_you_mean(str(path), shipped)}; shipped: {', '.join(shipped)}",
-            )
-        p = shipped[str(path)]
-    p = p.resolve()
-    try:
-        raw = _read_toml(p)
-    except ScenarioError as e:
-        raise ExperimentError(e.file, e.key, e.detail, e.line) from None
+    p, raw = read_definition(path, "experiment", shipped_experiments)
     overridden = _apply_sets(raw, sets or {}, p)
     try:
         spec = ExperimentFile(**raw)
@@ -381,7 +395,7 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str], max_runs: i
         try:
             return load_scenario(target, {**base_overrides, **extra})
         except ScenarioError as e:
-            if e.file is None and e.key and e.key not in (extra or {}):
+            if e.file is None and (not e.key or e.key not in (extra or {})):
                 raise _fail(path, loc, str(e.detail), overridden) from None
             raise
 
