@@ -135,7 +135,7 @@ class MemberArrays:
     nb_has: np.ndarray = field(default=None)  # 1.0 for a donor with neighbours, else 0.0
     nb_inv: np.ndarray = field(default=None)  # 1 / nb_deg, 0 without neighbours
     nb_mean: np.ndarray | None = field(default=None)  # dense row-normalised weights (small rosters), else None
-    inv_gdp: np.ndarray = field(default=None)  # 1 / GDP
+    inv_w: np.ndarray = field(default=None)  # 1 / w
     willing_per_stance: np.ndarray = field(default=None)  # capacity / h0 (x the stance factor: capacity acted on)
 
     DERIVED = (
@@ -155,7 +155,7 @@ class MemberArrays:
         "nb_has",
         "nb_inv",
         "nb_mean",
-        "inv_gdp",
+        "inv_w",
         "willing_per_stance",
     )
 
@@ -218,7 +218,7 @@ class MemberArrays:
             dense = np.zeros((n, n))
             np.add.at(dense, (self.nb_src, self.nb_dst), self.nb_w)
             self.nb_mean = dense * self.nb_inv[:, None]
-        self.inv_gdp = 1.0 / self.gdp
+        self.inv_w = 1.0 / self.w
         self.willing_per_stance = self.capacity / self.stance_norm
 
 
@@ -516,10 +516,11 @@ def _relative_terms(model: EscalationModel) -> np.ndarray | float:
         out = (aid - float(w @ aid)) * (mp.free_riding / model.params.russia.war_spending)
     total = float(aid.sum())
     if mp.reciprocity > 0.0 and total > 0.0:
-        # lag = max(0, 1 - (aid/GDP) / (total aid / total GDP)): the relative shortfall of a laggard
-        lag = aid * m.inv_gdp
-        lag *= -float(m.gdp.sum()) / total
-        lag += 1.0
+        # lag = max(0, 1 - (aid/GDP) / (total aid / total GDP)) = max(0, 1 - (aid/total) / w): the relative
+        # shortfall of a laggard (aid/total stays finite however small the total)
+        lag = aid / total
+        lag *= m.inv_w
+        np.subtract(1.0, lag, out=lag)
         np.maximum(lag, 0.0, out=lag)
         lag -= float(w @ lag)
         lag *= mp.reciprocity
