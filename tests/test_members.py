@@ -340,3 +340,17 @@ def test_one_member_every_new_term_vanishes():
     for _ in range(5):
         model.step()
         assert members._relative_terms(model).tolist() in ([0.0], 0.0)
+
+
+def test_burden_sharing_stays_finite_as_aid_dies_away():
+    """With no grievance and no fear, aid decays toward 0 through denormal numbers: the terms stay finite."""
+    ov = {
+        "richardson.fear_alliance": 0.0,
+        "richardson.fear_russia": 0.0,
+        "richardson.restraint_alliance": 0.75,
+        "richardson.grievance_alliance": 0.0,
+        "richardson.grievance_russia": 0.0,
+        "steps": 600,
+    }
+    s = run_scenario("richardson", seed=1, overrides=ov).steps
+    assert np.isfinite(s["alliance_effort"]).all() and s["alliance_effort"].iloc[-1] == 0.0
