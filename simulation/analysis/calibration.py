@@ -103,9 +103,9 @@ from simulation.errors import AnalysisError, EscalationError, ExperimentError, S
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
-from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection
+from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection, definition_error
 from simulation.runner.store import Results, Store
-from simulation.scenario import Scenario, _did_you_mean, _line_of, load_scenario, parse_assignment, to_toml
+from simulation.scenario import Scenario, _did_you_mean, load_scenario, parse_assignment, to_toml
 
 __all__ = [
     "CALIBRATE_HINT",
@@ -360,7 +360,7 @@ def load_calibration(path: str | Path, sets: list[str] | dict[str, Any] | None =
             msg = f"unknown key{_did_you_mean(loc[-1], options)}; allowed here: {', '.join(options)}"
         else:
             msg = f"{err.get('input')!r} is not allowed: {err['msg'].lower()}"
-        raise _fail(p, loc, msg, overridden) from None
+        raise definition_error(p, loc, msg, overridden) from None
     return _resolve(spec, p, overridden, tuple(set_list))
 
 
@@ -384,44 +384,41 @@ def _apply_sets(raw: dict[str, Any], sets: list[str] | dict[str, Any]) -> set[st
     return done
 
 
-def _fail(path: Path | None, loc: tuple[str, ...], msg: str, overridden: set[str] = frozenset()) -> ExperimentError:
-    key = ".".join(loc)
-    if key in overridden or any(key.startswith(o + ".") or o.startswith(key + ".") for o in overridden):
-        return ExperimentError(None, key, msg)
-    return ExperimentError(path, key, msg, _line_of(path, loc) if path else None)
-
-
 def _prior(key: str, value: Any, path: Path | None, overridden: set[str]) -> Prior:
     loc = ("parameters", key)
     try:
         p = params.by_name(key)
     except KeyError:
         known = [q.key for q in params.PARAMETERS if q.kind is float]
-        raise _fail(
+        raise definition_error(
             path, loc, f"unknown parameter{_did_you_mean(key, known)}; `escalation params` lists them", overridden
         ) from None
     if p.kind is not float:
-        raise _fail(path, loc, f"{key} is not a real-valued parameter and cannot be fitted", overridden)
+        raise definition_error(path, loc, f"{key} is not a real-valued parameter and cannot be fitted", overridden)
     if not isinstance(value, dict):
-        raise _fail(path, loc, _PRIOR_FORMS, overridden)
+        raise definition_error(path, loc, _PRIOR_FORMS, overridden)
     dist = value.get("dist", "uniform")
     if dist not in _PRIOR_KEYS:
-        raise _fail(path, loc, f"dist {dist!r} is not allowed; allowed: {', '.join(_PRIOR_KEYS)}", overridden)
+        raise definition_error(
+            path, loc, f"dist {dist!r} is not allowed; allowed: {', '.join(_PRIOR_KEYS)}", overridden
+        )
     extra = set(value) - _PRIOR_KEYS[dist]
     if extra:
         allowed = ", ".join(sorted(_PRIOR_KEYS[dist]))
-        raise _fail(path, loc, f"unknown key {sorted(extra)[0]!r} for a {dist} prior; allowed: {allowed}", overridden)
+        raise definition_error(
+            path, loc, f"unknown key {sorted(extra)[0]!r} for a {dist} prior; allowed: {allowed}", overridden
+        )
     nums = {}
     for k in _PRIOR_KEYS[dist] - {"dist"}:
         v = value.get(k, {"low": p.low, "high": p.high}.get(k))
         if v is None:
-            raise _fail(path, loc, f"a {dist} prior needs {k}", overridden)
+            raise definition_error(path, loc, f"a {dist} prior needs {k}", overridden)
         if isinstance(v, bool) or not isinstance(v, int | float):
-            raise _fail(path, loc, f"{k} = {v!r} is not allowed: must be a number", overridden)
+            raise definition_error(path, loc, f"{k} = {v!r} is not allowed: must be a number", overridden)
         nums[k] = float(v)
     low, high = nums["low"], nums["high"]
     if not (p.low <= low < high <= p.high):
-        raise _fail(
+        raise definition_error(
             path,
             loc,
             f"[{low:g}, {high:g}] is not allowed: low < high, both inside the declared range {p.allowed()}",
@@ -429,7 +426,7 @@ def _prior(key: str, value: Any, path: Path | None, overridden: set[str]) -> Pri
         )
     for k in ("sd", "a", "b"):
         if k in nums and nums[k] <= 0:
-            raise _fail(path, loc, f"{k} = {nums[k]:g} is not allowed: must be positive", overridden)
+            raise definition_error(path, loc, f"{k} = {nums[k]:g} is not allowed: must be positive", overridden)
     return Prior(key=key, dist=dist, **nums)
 
 
@@ -442,17 +439,19 @@ def _resolve(
 ) -> Calibration:
     s = spec.calibration
     if not spec.parameters:
-        raise _fail(path, ("parameters",), "a calibration needs [parameters]: the parameters to fit", overridden)
+        raise definition_error(
+            path, ("parameters",), "a calibration needs [parameters]: the parameters to fit", overridden
+        )
     priors = tuple(_prior(k, v, path, overridden) for k, v in spec.parameters.items())
     try:
         for k in s.window:
             parse_month(k)
     except ValueError as e:
-        raise _fail(path, ("calibration", "window"), str(e), overridden) from None
+        raise definition_error(path, ("calibration", "window"), str(e), overridden) from None
     lo, hi = CALIBRATION_WINDOW
     w0, w1 = s.window
     if not (month_between(lo, w0) >= 0 and month_between(w0, w1) >= 0 and month_between(w1, hi) >= 0):
-        raise _fail(
+        raise definition_error(
             path,
             ("calibration", "window"),
             f"{s.window} is not allowed: two months in order inside the calibration window {lo} .. {hi} "
@@ -463,7 +462,7 @@ def _resolve(
         try:
             params.by_name(key)
         except KeyError:
-            raise _fail(
+            raise definition_error(
                 path, ("overrides", key), "unknown parameter; `escalation params` lists them", overridden
             ) from None
     if scenario is None:
@@ -478,14 +477,16 @@ def _resolve(
             scenario = load_scenario(target, dict(spec.overrides))
         except ScenarioError as e:
             if e.file is None and e.key and e.key not in spec.overrides:
-                raise _fail(path, ("calibration", "scenario"), str(e.detail), overridden) from None
+                raise definition_error(path, ("calibration", "scenario"), str(e.detail), overridden) from None
             raise
     start = str(getattr(scenario.values, "start", None) or HISTORY_START)
     m0, m1 = month_between(start, w0), month_between(start, w1)
     if m0 < 0:
-        raise _fail(path, ("calibration", "window"), f"starts before the scenario's month 0 ({start})", overridden)
+        raise definition_error(
+            path, ("calibration", "window"), f"starts before the scenario's month 0 ({start})", overridden
+        )
     if scenario.values.steps < m1:
-        raise _fail(
+        raise definition_error(
             path,
             ("calibration", "scenario"),
             f"{scenario.name!r} runs {scenario.values.steps} months from {start}; the window needs {m1}",
@@ -496,18 +497,22 @@ def _resolve(
     stats = spec.statistics or StatisticsSection(**{k: StatisticSpec() for k in STATISTICS})
     used = {k: v for k, v in stats.model_dump().items() if v is not None}
     if not used:
-        raise _fail(path, ("statistics",), f"name at least one statistic: {', '.join(STATISTICS)}", overridden)
+        raise definition_error(
+            path, ("statistics",), f"name at least one statistic: {', '.join(STATISTICS)}", overridden
+        )
     signal = used.get("nuclear_signal", {}).get("observed")
     for k, v in used.items():
         if v.get("observed") is not None and k != "nuclear_signal":
-            raise _fail(path, ("statistics", k, "observed"), "only nuclear_signal takes an observed month", overridden)
+            raise definition_error(
+                path, ("statistics", k, "observed"), "only nuclear_signal takes an observed month", overridden
+            )
     if signal is not None:
         try:
             k = month_between(w0, signal)
         except ValueError as e:
-            raise _fail(path, ("statistics", "nuclear_signal", "observed"), str(e), overridden) from None
+            raise definition_error(path, ("statistics", "nuclear_signal", "observed"), str(e), overridden) from None
         if not 0 < k <= month_between(w0, w1):
-            raise _fail(
+            raise definition_error(
                 path,
                 ("statistics", "nuclear_signal", "observed"),
                 f"{signal} is not allowed: a month after the window's first ({w0}) and not after its last ({w1})",
@@ -521,10 +526,14 @@ def _resolve(
             scale = 1.0 if v["scale"] is None else scale
         if scale == "std":
             if k not in _SERIES:
-                raise _fail(path, ("statistics", k, "scale"), '"std" is for the series territory and aid', overridden)
+                raise definition_error(
+                    path, ("statistics", k, "scale"), '"std" is for the series territory and aid', overridden
+                )
             scale = float(np.nanstd(observed[k]))
         if not scale > 0:
-            raise _fail(path, ("statistics", k, "scale"), f"{scale!r} is not allowed: must be positive", overridden)
+            raise definition_error(
+                path, ("statistics", k, "scale"), f"{scale!r} is not allowed: must be positive", overridden
+            )
         weights[k], scales[k] = float(v["weight"]), float(scale)
     return Calibration(
         name=s.name or (path.stem if path else "calibration"),

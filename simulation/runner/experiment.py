@@ -371,9 +371,12 @@ def _apply_sets(raw: dict[str, Any], sets: list[str] | dict[str, Any], path: Pat
     return done
 
 
-def _fail(path: Path | None, loc: tuple[str, ...], msg: str, overridden: set[str] = frozenset()) -> ExperimentError:
+def definition_error(
+    path: Path | None, loc: tuple[str, ...], msg: str, overridden: set[str] = frozenset()
+) -> ExperimentError:
+    """An error at key ``loc`` of a definition file, or of the ``--set`` that overrode it (or a key around it)."""
     key = ".".join(loc)
-    if key in overridden:
+    if key in overridden or any(key.startswith(o + ".") or o.startswith(key + ".") for o in overridden):
         return ExperimentError(None, key, msg)
     return ExperimentError(path, key, msg, _line_of(path, loc) if path else None)
 
@@ -396,12 +399,12 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str], max_runs: i
             return load_scenario(target, {**base_overrides, **extra})
         except ScenarioError as e:
             if e.file is None and (not e.key or e.key not in (extra or {})):
-                raise _fail(path, loc, str(e.detail), overridden) from None
+                raise definition_error(path, loc, str(e.detail), overridden) from None
             raise
 
     if design.all_parameters:
         if design.parameters:
-            raise _fail(
+            raise definition_error(
                 path,
                 ("design", "all_parameters"),
                 "give either all_parameters = true or [design.parameters], not both",
@@ -413,14 +416,14 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str], max_runs: i
     names = tuple(design.parameters)
     if design.kind == "scenarios":
         if not design.scenarios:
-            raise _fail(
+            raise definition_error(
                 path,
                 ("design", "scenarios"),
                 "a 'scenarios' design needs a list of scenario files or names",
                 overridden,
             )
         if design.parameters:
-            raise _fail(
+            raise definition_error(
                 path,
                 ("design", "parameters"),
                 "a 'scenarios' design takes no parameters; use [overrides] for values common to every scenario",
@@ -436,7 +439,7 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str], max_runs: i
         matrix = None
     else:
         if not design.parameters:
-            raise _fail(
+            raise definition_error(
                 path, ("design", "parameters"), f"a {design.kind!r} design needs [design.parameters]", overridden
             )
         decls = [_declared(k, path, ("design", "parameters", k), overridden) for k in names]
@@ -504,7 +507,7 @@ def _check_size(
     """Refuse a design of more than ``max_runs`` runs, before anything is built."""
     n_runs = n_points * replications
     if n_runs > max_runs:
-        raise _fail(
+        raise definition_error(
             path,
             loc,
             f"the design has {n_points:,} points x {replications:,} replications = {n_runs:,} runs, above the "
@@ -519,11 +522,11 @@ def _declared(key: str, path: Path, loc: tuple[str, ...], overridden: set[str]) 
         p = params.by_name(key)
     except KeyError:
         known = [q.key for q in params.PARAMETERS if q.numeric]
-        raise _fail(
+        raise definition_error(
             path, loc, f"unknown parameter{_did_you_mean(key, known)}; `escalation params` lists them", overridden
         ) from None
     if not p.numeric and loc[0] == "design":
-        raise _fail(path, loc, f"{key} is not numeric and cannot be a design parameter", overridden)
+        raise definition_error(path, loc, f"{key} is not numeric and cannot be a design parameter", overridden)
     return p
 
 
@@ -531,20 +534,28 @@ def _bounds(
     p: params.Param, value: Any, path: Path, loc: tuple[str, ...], overridden: set[str], need_n: bool
 ) -> tuple[float, float, int | None]:
     if not isinstance(value, dict):
-        raise _fail(path, loc, "must be a table {low = ..., high = ...}" + (", n = ..." if need_n else ""), overridden)
+        raise definition_error(
+            path, loc, "must be a table {low = ..., high = ...}" + (", n = ..." if need_n else ""), overridden
+        )
     allowed = {"low", "high", "n"} if need_n else {"low", "high"}
     extra = set(value) - allowed
     if extra:
-        raise _fail(path, loc, f"unknown key {sorted(extra)[0]!r}; allowed: {', '.join(sorted(allowed))}", overridden)
+        raise definition_error(
+            path, loc, f"unknown key {sorted(extra)[0]!r}; allowed: {', '.join(sorted(allowed))}", overridden
+        )
     low, high = value.get("low", p.low), value.get("high", p.high)
     for b in (low, high):
         if isinstance(b, bool) or not isinstance(b, int | float) or not (p.low <= b <= p.high):
-            raise _fail(path, loc, f"bound {b} is outside the declared range of {p.key}: {p.allowed()}", overridden)
+            raise definition_error(
+                path, loc, f"bound {b} is outside the declared range of {p.key}: {p.allowed()}", overridden
+            )
     if low >= high:
-        raise _fail(path, loc, f"low ({low}) must be below high ({high})", overridden)
+        raise definition_error(path, loc, f"low ({low}) must be below high ({high})", overridden)
     n = value.get("n")
     if need_n and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
-        raise _fail(path, loc, "n must be an integer >= 2 (number of grid values from low to high)", overridden)
+        raise definition_error(
+            path, loc, "n must be an integer >= 2 (number of grid values from low to high)", overridden
+        )
     return float(low), float(high), n
 
 
@@ -612,11 +623,11 @@ def _grid_axis(p: params.Param, value: Any, path: Path, overridden: set[str]) ->
     loc = ("design", "parameters", p.key)
     if isinstance(value, list):
         if not value:
-            raise _fail(path, loc, "an empty list of values", overridden)
+            raise definition_error(path, loc, "an empty list of values", overridden)
         for v in value:
             bad = isinstance(v, bool) or not isinstance(v, int | float) or (p.kind is int and not isinstance(v, int))
             if bad or not (p.low <= v <= p.high):
-                raise _fail(path, loc, f"value {v!r} is not allowed: must be {p.allowed()}", overridden)
+                raise definition_error(path, loc, f"value {v!r} is not allowed: must be {p.allowed()}", overridden)
         return [_typed(p, v) for v in value]
     low, high, n = _bounds(p, value, path, loc, overridden, need_n=True)
     if p.kind is int and n > 2 * (high - low) + 2:
@@ -630,7 +641,7 @@ def _power_of_two(samples: int, why: str, path: Path, overridden: set[str]) -> i
     """log2(samples), or the error saying which powers of two are near."""
     m = int(np.log2(samples))
     if 2**m != samples:
-        raise _fail(
+        raise definition_error(
             path, ("design", "samples"), f"{samples} is not allowed: {why} (e.g. {2**m} or {2 ** (m + 1)})", overridden
         )
     return m
