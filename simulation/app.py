@@ -157,6 +157,8 @@ def _look(big: bool) -> dict[str, Any]:
 
 
 LINE = {False: 2.2, True: 4.0}
+#: Opacity of a member with no public support left (full support: opaque).
+SUPPORT_ALPHA_FLOOR = 0.25
 DPI = 80
 
 
@@ -288,13 +290,14 @@ def _inside(box: Bbox, frame: Bbox) -> bool:
 def draw_member_map(model: EscalationModel, big: bool = False) -> Figure:
     """Members at their capitals: colour = resolve, size = GDP; Russia and Ukraine marked; incidents ringed.
 
-    A member's rim shows its government's stance (white hawkish, dark red accommodating). The colour
+    A member's rim shows its government's stance (white hawkish, dark red accommodating) and its fill
+    fades with its public's support for aiding Ukraine. The colour
     bar has its own row under the map, and a member's name is written only where it
     covers no other label and no other member (the largest economies are placed first).
     """
     fig = _fig((6.4, 4.8), (11, 8.2), big)
-    ax = fig.add_axes((0.02, 0.22, 0.96, 0.68))
-    cax = fig.add_axes((0.3, 0.13, 0.4, 0.03))
+    ax = fig.add_axes((0.02, 0.26, 0.96, 0.64))
+    cax = fig.add_axes((0.3, 0.18, 0.4, 0.03))
     specs = [a.spec for a in model.member_agents]
     xy = np.array([_map_xy(s.capital_lat, s.capital_lon) for s in specs])
     gdp = model.m.gdp
@@ -302,11 +305,14 @@ def draw_member_map(model: EscalationModel, big: bool = False) -> Figure:
     sizes = (40 + 900 * np.sqrt(gdp / gdp.max())) * grow**2
     # the rim shows the government's stance (issue 11): white when hawkish (+1), dark red when accommodating (-1)
     rims = mpl.colormaps["Reds"]((1.0 - model.m.stance) / 2.0)
+    # the fill fades with the public's support (issue 11): a member whose public has turned away is pale
+    support = np.clip(getattr(model.m, "support", np.ones_like(gdp)), 0.0, 1.0)
     pts = ax.scatter(
         xy[:, 0], xy[:, 1], s=sizes, c=model.m.resolve, cmap="viridis", vmin=0, vmax=1,
+        alpha=SUPPORT_ALPHA_FLOOR + (1.0 - SUPPORT_ALPHA_FLOOR) * support,
         edgecolors=rims, linewidths=1.6 * grow, zorder=3, gid="members",
     )  # fmt: skip
-    fig.colorbar(pts, cax=cax, orientation="horizontal", label="resolve (0-1); red rim: government not hawkish")
+    fig.colorbar(pts, cax=cax, orientation="horizontal", label="resolve (0-1); pale: low public support;\nred rim: government not hawkish")
     for i in getattr(model, "struck", ()):
         ax.scatter(
             [xy[i, 0]], [xy[i, 1]], s=sizes[i] * 3, facecolors="none", edgecolors=OKABE_ITO[1],

@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import pytest
 
 solara = pytest.importorskip("solara")
@@ -355,3 +356,13 @@ def test_history_chart_shows_what_happened_only_up_to_the_current_month(big):
     fig = app.draw_history_chart(m, big)
     observed = [line for ax in fig.axes for line in ax.lines if line.get_label() == "what happened"]
     assert all(max(line.get_xdata()) == 22 for line in observed)  # December 2023: 2024 is held out
+
+
+def test_the_member_map_fades_members_whose_public_turned_away(models):
+    """Issue 11: the map shows support (fill opacity) and stance (rim) beside resolve (colour)."""
+    _, _, m = models[-1]
+    fig = app.draw_member_map(m)
+    members = next(c for ax in fig.axes for c in ax.collections if c.get_gid() == "members")
+    alpha = members.get_facecolors()[:, 3]
+    want = app.SUPPORT_ALPHA_FLOOR + (1 - app.SUPPORT_ALPHA_FLOOR) * m.m.support.clip(0, 1)
+    np.testing.assert_allclose(alpha, want)
