@@ -312,7 +312,8 @@ def draw_member_map(model: EscalationModel, big: bool = False) -> Figure:
         alpha=SUPPORT_ALPHA_FLOOR + (1.0 - SUPPORT_ALPHA_FLOOR) * support,
         edgecolors=rims, linewidths=1.6 * grow, zorder=3, gid="members",
     )  # fmt: skip
-    fig.colorbar(pts, cax=cax, orientation="horizontal", label="resolve (0-1); pale: low public support;\nred rim: government not hawkish")
+    legend = "resolve (0-1); pale: low public support;\nred rim: government not hawkish"
+    fig.colorbar(pts, cax=cax, orientation="horizontal", label=legend)
     for i in getattr(model, "struck", ()):
         ax.scatter(
             [xy[i, 0]], [xy[i, 1]], s=sizes[i] * 3, facecolors="none", edgecolors=OKABE_ITO[1],
