@@ -645,20 +645,15 @@ def _hindcast(args: argparse.Namespace) -> int:
 
 def _posterior_hindcast(args: argparse.Namespace) -> Any:
     """The posterior predictive of a calibration folder, run and scored as a hindcast."""
-    import json
-
     from simulation.analysis.calibration import open_calibration, posterior_predictive
-    from simulation.analysis.hindcast import HindcastResult, _as_json, _window, score_hindcast
+    from simulation.analysis.hindcast import record_hindcast, scoring_window
 
     cal = open_calibration(args.posterior)
-    window = _window(args.start, args.end)
+    window = scoring_window(args.start, args.end)
     out: Path = args.out or args.posterior / "hindcast"
     _out_folder(out)
     results, _ = posterior_predictive(args.posterior, draws=args.seeds, out=out, workers=args.workers, dask=args.dask)
-    score = score_hindcast(results.steps, window)
-    doc = _as_json(score, f"posterior of {cal.name}")
-    (out / "hindcast.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    return HindcastResult(folder=out, results=results, score=score, start=cal.start)
+    return record_hindcast(results, out, start=cal.start, label=f"posterior of {cal.name}", window=window)
 
 
 def _hindcast_report(args: argparse.Namespace, res: Any, label: str) -> int:

@@ -43,8 +43,10 @@ __all__ = [
     "SeriesScore",
     "bands",
     "crps_ensemble",
+    "record_hindcast",
     "run_hindcast",
     "score_hindcast",
+    "scoring_window",
     "signal_onsets",
 ]
 
@@ -219,17 +221,29 @@ def run_hindcast(
             f"scenario {scenario!r} starts at {sc.values.start or '(no start)'}: a hindcast needs a scenario "
             f'dated from {HISTORY_START} (start = "{HISTORY_START}"), such as history or a branch of it'
         )
-    window = _window(start, end)
+    window = scoring_window(start, end)
     sets = [f"experiment.replications={seeds}", f'design.scenarios=["{sc.source or scenario}"]', *(overrides or [])]
     exp = load_experiment("hindcast", sets)
     folder = Path(prepare(exp)) if prepare is not None else Path(out or Path("results") / exp.name)
     results = run_experiment(exp, folder, workers=workers, dask=dask, force=force, progress=progress)
+    return record_hindcast(results, folder, start=sc.values.start, label=scenario, window=window)
+
+
+def record_hindcast(
+    results: Any, folder: Path, *, start: str, label: str, window: tuple[str, str] = CALIBRATION_WINDOW
+) -> HindcastResult:
+    """Score an ensemble of history runs (a results store) and write ``hindcast.json`` into ``folder``.
+
+    The one place a hindcast is scored and recorded, whether its runs come from seeds of a scenario
+    (:func:`run_hindcast`) or from draws of a posterior (``escalation hindcast --posterior``).
+    """
     score = score_hindcast(results.steps, window)
-    (folder / "hindcast.json").write_text(json.dumps(_as_json(score, scenario), indent=2) + "\n", "utf-8")
-    return HindcastResult(folder=folder, results=results, score=score, start=sc.values.start)
+    (folder / "hindcast.json").write_text(json.dumps(_as_json(score, label), indent=2) + "\n", "utf-8")
+    return HindcastResult(folder=folder, results=results, score=score, start=start)
 
 
-def _window(start: str | None, end: str | None) -> tuple[str, str]:
+def scoring_window(start: str | None, end: str | None) -> tuple[str, str]:
+    """The months scored (``--start``/``--end``, default the calibration window); AnalysisError outside it."""
     lo, hi = CALIBRATION_WINDOW
     a, b = start or lo, end or hi
     for key, d in (("--start", a), ("--end", b)):
