@@ -3,6 +3,7 @@
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
@@ -14,6 +15,13 @@ from simulation.scenario import shipped_scenarios
 settings.register_profile("escalation", database=None)
 settings.load_profile("escalation")
 set_hypothesis_home_dir(tempfile.mkdtemp(prefix="escalation-hypothesis-"))
+
+
+def assert_same_tables(a, b) -> None:
+    """Two results stores hold identical runs, steps and members tables (executors, resumes, repairs)."""
+    for name in ("runs", "steps", "members"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+
 
 SCENARIO_FILES = sorted(Path(__file__).resolve().parent.parent.joinpath("scenarios").glob("*.toml"))
 

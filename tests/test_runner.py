@@ -9,6 +9,7 @@ import time
 
 import pandas as pd
 import pytest
+from conftest import assert_same_tables
 
 from simulation import run_scenario
 from simulation.runner import batch as batch_mod
@@ -30,15 +31,6 @@ kind = "grid"
 aid_level = [0.2, 0.8]
 misperception = [0.1, 0.5]
 """
-
-
-def tables(results):
-    return {"runs": results.runs, "steps": results.steps, "members": results.members}
-
-
-def assert_same(a, b):
-    for name, df in tables(a).items():
-        pd.testing.assert_frame_equal(df, tables(b)[name], check_like=False, obj=name)
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +82,13 @@ def test_a_run_replays_from_its_recorded_seed(serial):
 
 def test_processes_give_identical_tables(small_file, serial, tmp_path):
     r = run_experiment(small_file, tmp_path / "p", executor=ProcessExecutor(2), progress=False)
-    assert_same(serial, r)
+    assert_same_tables(serial, r)
 
 
 def test_dask_local_cluster_gives_identical_tables(small_file, serial, tmp_path):
     pytest.importorskip("distributed")
     r = run_experiment(small_file, tmp_path / "d", dask="local", workers=2, progress=False)
-    assert_same(serial, r)
+    assert_same_tables(serial, r)
 
 
 def test_a_failing_run_is_recorded_and_the_rest_complete(small_file, tmp_path, monkeypatch):
@@ -134,7 +126,7 @@ def test_rerun_of_a_complete_store_does_nothing_new(small_file, serial):
     before = {p: p.stat().st_mtime_ns for p in (serial.path / "parts").iterdir()}
     again = run_experiment(small_file, serial.path, workers=1, progress=False)
     assert {p: p.stat().st_mtime_ns for p in (serial.path / "parts").iterdir()} == before
-    assert_same(serial, again)
+    assert_same_tables(serial, again)
 
 
 KILLABLE = """[experiment]
@@ -192,4 +184,4 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path, workers):
     assert not resumed.steps.duplicated(["run_id", "month"]).any()
     assert not resumed.members.duplicated(["run_id", "month", "iso3"]).any()
     clean = run_experiment(exp, tmp_path / "clean", workers=2, progress=False)
-    assert_same(clean, resumed)
+    assert_same_tables(clean, resumed)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_same_tables
 
 from simulation.cli import main
 from simulation.errors import ExperimentError, StoreError
@@ -56,15 +57,6 @@ kind = "grid"
 aid_level = [0.2, 0.8]
 misperception = [0.1, 0.5]
 """
-
-
-def tables(r):
-    return {"runs": r.runs, "steps": r.steps, "members": r.members}
-
-
-def assert_same(a, b):
-    for name, df in tables(a).items():
-        pd.testing.assert_frame_equal(df, tables(b)[name], obj=name)
 
 
 def batch_cmd(exp, out, workers="1", *extra):
@@ -139,7 +131,7 @@ def test_two_concurrent_batches_exactly_one_runs(killable, tmp_path):
     r = load_results(out)
     assert_whole(r, 80)
     assert r.manifest.get("resumed", []) == []  # the second batch never opened the store
-    assert_same(clean, r)
+    assert_same_tables(clean, r)
     assert not (out / ".lock").exists()
     assert not list(out.rglob("*.tmp"))
 
@@ -165,7 +157,7 @@ def test_a_stale_lock_of_a_dead_process_is_broken_with_a_message(small, tmp_path
     (out / ".lock").write_text(json.dumps(lock))
     r = run_experiment(exp, out, executor=SerialExecutor(), progress=False)
     assert f"broke a stale lock on {out}: pid {dead.pid}" in capsys.readouterr().err
-    assert_same(clean, r)
+    assert_same_tables(clean, r)
     # another machine's lock cannot be judged from here: refused, naming it
     (out / ".lock").write_text(json.dumps({**lock, "host": "elsewhere.example"}))
     with pytest.raises(StoreError, match=f"pid {dead.pid} on elsewhere.example"):
@@ -194,7 +186,7 @@ def test_sigkill_at_random_moments_then_resume_is_whole_and_identical(killable, 
     r = run_experiment(exp, out, executor=SerialExecutor(), progress=False)  # the resume breaks the stale lock
     assert_whole(r, 80)
     assert len(r.manifest["resumed"]) == kills
-    assert_same(clean, r)
+    assert_same_tables(clean, r)
     assert not list(out.rglob("*.tmp")) and not (out / ".lock").exists()
 
 
@@ -251,7 +243,7 @@ def test_damaged_parts_are_reported_refused_by_readers_and_repaired(small, tmp_p
     assert "recomputing" in said
     assert {p: p.stat().st_mtime_ns for p in untouched} == untouched  # exactly the damaged chunks redone
     assert_whole(r, 12)
-    assert_same(clean, r)
+    assert_same_tables(clean, r)
 
 
 def test_a_damaged_runs_file_is_reported_read_around_and_rewritten(small, tmp_path):
@@ -262,7 +254,7 @@ def test_a_damaged_runs_file_is_reported_read_around_and_rewritten(small, tmp_pa
     pd.testing.assert_frame_equal(load_results(out).runs, clean.runs)  # read from the checksummed parts
     r = run_experiment(exp, out, executor=SerialExecutor(), progress=False)
     assert_whole(r, 12)
-    assert_same(clean, r)
+    assert_same_tables(clean, r)
 
 
 # --- a lost manifest ------------------------------------------------------------------------------
@@ -291,7 +283,7 @@ def test_lost_manifest_keeps_committed_chunks_and_recomputes_the_rest(small, tmp
     r = run_experiment(exp, out, executor=ex, progress=False, **{option: True})
     assert ex.chunks == [4]
     assert_whole(r, 12)
-    assert_same(clean, r)
+    assert_same_tables(clean, r)
 
 
 def test_force_on_another_experiment_keeps_nothing_of_it(small, tmp_path):
@@ -418,7 +410,7 @@ def test_format1_stores_load_verify_and_resume(small, tmp_path):
     r = run_experiment(exp, out, executor=ex, progress=False)
     assert ex.chunks == [3]  # the five whole chunks are adopted, not recomputed
     assert_whole(r, 12)
-    assert_same(clean, r)
+    assert_same_tables(clean, r)
 
 
 def test_a_large_design_is_listed_in_design_parquet_not_the_manifest(tmp_path, monkeypatch):
@@ -432,4 +424,4 @@ def test_a_large_design_is_listed_in_design_parquet_not_the_manifest(tmp_path, m
     points = load_results(r.path).manifest["design"]["points"]
     assert points == ref.manifest["design"]["points"]
     assert [type(p["values"]["alliance.package_interval"]) for p in points] == [int] * 4
-    assert_same(ref, r)
+    assert_same_tables(ref, r)
