@@ -205,6 +205,9 @@ def test_cli_hindcast_scores_and_draws(tmp_path, capsys):
     assert "coverage" in text and "no direct clash" in text
     assert (out / "hindcast.png").stat().st_size > 50_000
     assert (out / "hindcast.json").is_file()
+    assert main(["report", str(out)]) == 0  # a store of the history scenario: the report scores it too
+    page = (out / "report.html").read_text("utf-8")
+    assert "Does it reproduce the war?" in page and "id='fig-hindcast'" in page
 
 
 def test_cli_hindcast_refuses_a_window_past_the_data(tmp_path, capsys):

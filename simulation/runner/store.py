@@ -780,7 +780,7 @@ class Results:
     def steps(self) -> pd.DataFrame:
         """One row per run and month; with a ``date`` column (``YYYY-MM``) when any run's scenario has a start."""
         steps = self._dataset("steps", ["run_id", "month"])
-        starts = self._scenario_starts()
+        starts = self.scenario_starts
         if steps.empty or not any(starts.values()) or self.runs.empty:
             return steps
         # the date is derived from month and the run's scenario start, so the parts need not store it
@@ -793,7 +793,8 @@ class Results:
         steps.insert(steps.columns.get_loc("month") + 1, "date", dates)
         return steps
 
-    def _scenario_starts(self) -> dict[str, str]:
+    @cached_property
+    def scenario_starts(self) -> dict[str, str]:
         """The ``start`` of each resolved scenario kept with the results (empty for undated ones)."""
         out = {}
         for f in sorted((self.path / "scenarios").glob("*.toml")):

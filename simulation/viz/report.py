@@ -113,16 +113,11 @@ def render_report(data: PlotData) -> str:
 
 def _hindcast_section(data: PlotData) -> list[str]:
     """For results of the history scenario (dated from February 2022): the hindcast figure and scores."""
-    import tomllib
-
     from simulation.analysis.hindcast import score_hindcast
     from simulation.analysis.observed import HISTORY_START
     from simulation.viz.hindcast import hindcast_figure
 
-    dated = [
-        p for p in sorted((data.results.path / "scenarios").glob("*.toml"))
-        if tomllib.loads(p.read_text("utf-8")).get("start") == HISTORY_START
-    ]  # fmt: skip
+    dated = [name for name, start in data.results.scenario_starts.items() if start == HISTORY_START]
     if len(dated) != 1 or len(data.manifest["design"]["points"]) != 1:
         return []  # one dated scenario, one design point: a hindcast (a sweep is not scored month by month)
     score = score_hindcast(data.steps)
