@@ -283,7 +283,7 @@ class EscalationModel(mesa.Model):
                 + (f" ({ev.note})" if ev.note else ""),
             )
         elif ev.kind == "set" and ev.member is not None:
-            i = next(a.index for a in self.member_agents if a.iso3 == ev.member)
+            i = self.donor_index[ev.member]
             policy = self.m.aid_policy.copy()  # a new array (see MemberArrays)
             old = self.aid_level if np.isnan(policy[i]) else float(policy[i])
             policy[i] = float(ev.value)
@@ -307,14 +307,14 @@ class EscalationModel(mesa.Model):
 
     def _accede(self, code: str) -> None:
         """A partner becomes a member, or a new state joins; Russia reads the expansion."""
-        agent = next((a for a in self.member_agents if a.iso3 == code), None)
-        if agent is None:
+        i = self.donor_index.get(code)
+        if i is None:
             spec = self.config.pool[code]
             self._add_members([spec], member=True)
         else:
-            spec = agent.spec
-            role = self.m.member.copy()
-            role[agent.index] = 1.0
+            spec = self.member_agents[i].spec
+            role = self.m.member.copy()  # a new array (see MemberArrays)
+            role[i] = 1.0
             self.m.member = role
         self._refresh_dispositions()
         self.russia.expansion += 1.0
