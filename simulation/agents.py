@@ -135,6 +135,7 @@ class Ukraine(mesa.Agent):
         self.fortification = 0.0
         self.power = 0.0
         self.gain = 0.0  # territory retaken this month (Russia's setback)
+        self.lost = 0.0  # territory Russia took this month
         self.losses = 0.0
         self.history: list[float] = [self.territory]
 
@@ -160,12 +161,20 @@ class Ukraine(mesa.Agent):
         self.power = self.capacity * (MORALE_FLOOR + (1.0 - MORALE_FLOOR) * self.morale) + firepower * lethal * absorb
         engagement = CEASEFIRE_ENGAGEMENT if ceasefire else 1.0
         balance = self.power - model.params.russia.force_ratio * force + uk.combat_noise * luck
-        # fortification absorbs the first part of any advantage (a soft threshold around zero)
+        # An offensive needs a margin of combat power, and fortification absorbs a further part of
+        # any advantage (entrenchment_scale) and slows what gets through (fortification_drag).
         self.fortification += uk.entrenchment_rate * (1.0 - self.fortification)
-        edge = uk.entrenchment_scale * self.fortification
+        edge = uk.entrenchment_scale * self.fortification + uk.offensive_margin
         effective = math.copysign(max(abs(balance) - edge, 0.0), balance)
-        d_tau = uk.territory_rate * effective * engagement
+        d_tau = uk.territory_rate * effective * engagement / (1.0 + uk.fortification_drag * self.fortification)
+        before = self.territory
         self.territory = clip01(self.territory + d_tau)
+        moved = self.territory - before
+        # An advance overruns the lines it crosses (breakthrough) and spends the attacker's strength
+        # (culmination: Ukraine's capacity here, Russia's committed force in Russia.decide).
+        self.fortification = max(self.fortification - uk.breakthrough * abs(moved), 0.0)
+        self.capacity = clip01(self.capacity - uk.culmination * max(moved, 0.0))
+        self.lost = max(-moved, 0.0)
         target = clip01(MORALE_FLOOR + (1.0 - MORALE_FLOOR) * balance + MORALE_MOMENTUM * d_tau)
         self.morale += uk.morale_rate * (target - self.morale)
         self.losses = uk.casualty_rate * force * (1.0 - LOSS_SHIELD * self.power) * engagement
@@ -199,6 +208,19 @@ class Russia(mesa.Agent):
         self.negotiating = False
         self.ceasefire = False
         self.talk_months = 0
+        self.reserves = 0.0  # called-up force not yet at the front
+        self.mobilised = 0.0  # mobilised force that has reached the front (it raises the force's target)
+        # the tracks of Russia's escalation beside the intensity y (docs/ODD.md section 7.4)
+        self.ladder_rung = self.rung  # the rung y reads on the ladder (with hysteresis)
+        self.signalling = False  # a nuclear-signalling episode this month
+        self.pressure = 0.0  # the triggers' pressure on the episode hazard
+        self.triggers = 0.0  # triggers of this month's events (capability crossed, accessions), for next month
+        st = model.params.strikes
+        self.strike_production = 1.0  # missiles and drones made a month, in month-0 production
+        self.strike_stock = st.initial_stock
+        self.strike_effort = 0.0  # share of the stock fired a month
+        self.strike_launches = 0.0
+        self.campaign = 0.0  # the hybrid campaign against members, in [0, 1]
 
     def perceive(self, flows: tuple[float, float, float], eps: float) -> None:
         """Phase 1: read last month's aid (over war spending), capability, posture, expansion and effort."""
@@ -220,8 +242,12 @@ class Russia(mesa.Agent):
         self.threat = (1.0 - ru.perception_rate) * self.threat + ru.perception_rate * clip01(reading, model.bounded)
         self.expansion *= 1.0 - ru.expansion_decay
 
-    def decide(self, noise: float, jump_draw: float) -> int:
-        """Phase 5: move intensity, climb or descend the ladder, commit force; return the previous rung."""
+    def decide(self, noise: float, jump_draw: float, episode_draw: float = 1.0) -> int:
+        """Phase 5: move intensity, climb or descend the ladder, commit force, strike, signal; return the previous rung.
+
+        The month's rung is derived from the tracks: the rung y reads on the ladder, raised to the
+        signalling rung during a nuclear-signalling episode.
+        """
         model, ru, ra = self.model, self.model.params.russia, self.model.params.richardson
         iota, sigma = model.russia_intent, model.misperception
         D = model.alliance.deterrence
@@ -240,9 +266,61 @@ class Russia(mesa.Agent):
         self.intensity = clip01(y + ra.response * drive + sigma * ru.noise * noise, model.bounded)
         # The war: force follows its own target (war aims plus what escalation brings) and grows by
         # mobilisation while Ukraine's combat power exceeds Russia's.
-        target = clip01(ru.war_aim + ru.war_escalation * min(max(self.intensity, 0.0), 1.0))
         shortfall = max(0.0, model.ukraine.power - ru.force_ratio * self.force)
-        self.force = clip01(self.force + ru.force_rate * (target - self.force) + ru.mobilisation * shortfall)
+        # mobilised reserves reach the front over months (reserve_arrival; 1: at once) and stay
+        # committed: what has arrived raises the force's target too, so the war aims grow with it
+        self.reserves += ru.mobilisation * shortfall
+        arriving = ru.reserve_arrival * self.reserves
+        self.reserves -= arriving
+        self.mobilised += arriving
+        target = clip01(ru.war_aim + ru.war_escalation * min(max(self.intensity, 0.0), 1.0) + self.mobilised)
+        spent = model.params.ukraine.culmination * model.ukraine.lost
+        self.force = clip01(self.force + ru.force_rate * (target - self.force) + arriving - spent)
         before = self.rung
-        self.rung = model.ladder.next_rung(before, self.intensity, jump=jump_draw < ru.jump_chance * sigma)
+        self.ladder_rung = model.ladder.next_rung(
+            self.ladder_rung, self.intensity, jump=jump_draw < ru.jump_chance * sigma
+        )
+        self._strike()
+        self._hybrid()
+        self._signal(episode_draw)
+        self.rung = max(self.ladder_rung, model.ladder.signalling_rung) if self.signalling else self.ladder_rung
         return before
+
+    def _strike(self) -> None:
+        """The strike campaign on Ukraine: production grows, the stock fills, the effort fires a share of it.
+
+        ``target = clip(effort_base + effort_escalation y + effort_setback gain)``; the effort follows it
+        at ``effort_rate``; ``launches = effort x stock`` (after this month's production is added). In the
+        long run launches follow production; a change of effort fires or saves the stock (docs/ODD.md 7.4).
+        """
+        model, st = self.model, self.model.params.strikes
+        y = min(max(self.intensity, 0.0), 1.0)
+        target = clip01(st.effort_base + st.effort_escalation * y + st.effort_setback * model.ukraine.gain)
+        self.strike_effort += st.effort_rate * (target - self.strike_effort)
+        self.strike_stock += self.strike_production
+        self.strike_launches = self.strike_effort * self.strike_stock
+        self.strike_stock -= self.strike_launches
+        self.strike_production *= 1.0 + st.growth
+
+    def _hybrid(self) -> None:
+        """Russia's hybrid campaign against members builds toward its threat perception (``campaign_build``)."""
+        build = self.model.params.spillover.campaign_build
+        self.campaign = clip01(self.campaign + build * (self.threat - self.campaign))
+
+    def _signal(self, draw: float) -> None:
+        """Nuclear signalling in episodes: started by triggers, ended by chance (docs/ODD.md section 7.5).
+
+        The hazard is ``base_rate + pressure``, scaled by this month's misperception shock exp(eps);
+        pressure is ``memory x pressure + w_setback x gain + last month's event triggers`` (capability
+        crossed, accessions). An episode ends each month with probability 1 / duration.
+        """
+        model, sg = self.model, self.model.params.signalling
+        self.pressure = sg.memory * self.pressure + sg.w_setback * model.ukraine.gain + self.triggers
+        self.triggers = 0.0
+        if self.signalling:
+            self.signalling = draw >= 1.0 / sg.duration
+            return
+        hazard = (sg.base_rate + self.pressure) * math.exp(self.shock)
+        if hazard > 0.0 and draw < -math.expm1(-hazard):
+            self.signalling = True
+            self.pressure = 0.0  # the episode answers the triggers so far

@@ -9,12 +9,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
-__all__ = ["DIRECT_CLASH", "NUCLEAR_SIGNALLING", "Ladder"]
+__all__ = ["DIRECT_CLASH", "NUCLEAR_SIGNALLING", "NUCLEAR_USE", "Ladder"]
 
 #: Rung of the default ladder at which nuclear signalling starts (Kahn's "nuclear war is unthinkable").
 NUCLEAR_SIGNALLING = 6
 #: Rung of the default ladder at which Russia and an alliance member clash directly.
 DIRECT_CLASH = 7
+#: The top rung of the default ladder: nuclear use.
+NUCLEAR_USE = 9
 
 
 class Ladder:
@@ -32,6 +34,8 @@ class Ladder:
         self.names = tuple(names)
         self.hysteresis = float(hysteresis)
         self.top = len(self.thresholds)
+        #: The rung a nuclear-signalling episode raises Russia to (the top of a shorter ladder).
+        self.signalling_rung = min(NUCLEAR_SIGNALLING, self.top)
 
     def rung_of(self, y: float) -> int:
         """The rung that intensity y reads, with no history."""

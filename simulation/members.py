@@ -576,6 +576,22 @@ def spill(model: EscalationModel, hit: np.ndarray) -> None:
     m.threat = np.minimum(threat, 1.0) if model.bounded else threat
 
 
+def hybrid_targets(model: EscalationModel) -> np.ndarray:
+    """Each donor's weight as a target of Russia's hybrid campaign (docs/ODD.md section 7.6).
+
+    ``target_i = exposure_i ((1 - aid_targeting) + aid_targeting rel_i)``, where rel_i is the donor's
+    aid this month as a share of its GDP over the alliance's (0 for a donor that gives nothing): the
+    campaign falls on the eastern flank and on those that arm Ukraine, and spares Hungary.
+    """
+    m, a = model.m, model.params.spillover.aid_targeting
+    if a == 0.0:
+        return m.exposure
+    given = m.aid_lethal + m.aid_nonlethal + m.aid_training
+    total = float(given.sum())
+    rel = given / m.gdp * (float(m.gdp.sum()) / total) if total > 0.0 else np.zeros_like(given)
+    return m.exposure * ((1.0 - a) + a * rel)
+
+
 # ---------------------------------------------------------------------------------------------------
 # the per-member view
 # ---------------------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 __all__ = ["EVENT_COLUMNS", "MEMBER_COLUMNS", "RUNG_KS", "STEP_COLUMNS", "SUMMARY_COLUMNS", "summarize"]
 
-#: Per step (model level), in this order. The first 18 are docs/MODEL.md section 7's; the last four are
-#: extras the plots and the dashboard use.
+#: Per step (model level), in this order. The first 18 are docs/MODEL.md section 7's; then three extras
+#: the plots and the dashboard use; then the tracks of Russia's escalation (issue 18; docs/ODD.md 7.4-7.6),
+#: which the observation model reads (strikes launched, hybrid attacks, signalling episodes).
 STEP_COLUMNS: tuple[str, ...] = (
     "month",
     "escalation_rung",
@@ -39,6 +40,12 @@ STEP_COLUMNS: tuple[str, ...] = (
     "alliance_threat_perception",
     "russia_force",
     "member_count",
+    "strike_launches",
+    "strike_stock",
+    "strike_effort",
+    "hybrid_attacks",
+    "hybrid_campaign",
+    "signalling",
 )
 
 #: Per step and member.

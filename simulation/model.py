@@ -41,9 +41,9 @@ POLITICS = (("support", "support"), ("stance", "government_stance"))
 
 #: Normal draws every month (perception error, intensity noise, fortunes of war), for the same reason.
 NORMALS_PER_MONTH = 3
-#: Uniform draws every month (ladder jump, talks, ceasefire break): a fixed count keeps the random
-#: stream aligned whatever happens, so same seed = same run.
-UNIFORMS_PER_MONTH = 3
+#: Uniform draws every month (ladder jump, talks, ceasefire break, a signalling episode's start or
+#: end): a fixed count keeps the random stream aligned whatever happens, so same seed = same run.
+UNIFORMS_PER_MONTH = 4
 #: The member state kept each month for the members table, in MEMBER_COLUMNS order.
 SNAPSHOT = MEMBER_COLUMNS[2:10]
 
@@ -95,6 +95,7 @@ class EscalationModel(mesa.Model):
         self.alliance.assess()
 
         self.spillover_incidents = 0
+        self.hybrid_attacks = 0  # incidents this month (spillover_incidents counts them all)
         self.struck = ()
         self.ceasefire_month: int | None = None
         self._member_history: list[tuple[np.ndarray, ...]] = []
@@ -129,7 +130,7 @@ class EscalationModel(mesa.Model):
         month = self.steps
         m, ru = self.m, self.russia
         z = self.rng.standard_normal(NORMALS_PER_MONTH)  # perception error, intensity noise, fortunes of war
-        u = self.rng.random(UNIFORMS_PER_MONTH)  # ladder jump, talks, ceasefire break
+        u = self.rng.random(UNIFORMS_PER_MONTH)  # ladder jump, talks, ceasefire break, signalling episode
         n = len(m.gdp)
         draws = self.rng.random(2 * n)  # one per donor for spillover, one for an election
         spill_draws, vote_draws = draws[:n], draws[n:]
@@ -151,7 +152,7 @@ class EscalationModel(mesa.Model):
         ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire, luck=float(z[2]))
 
         # 5. Russia, the ladder, spillover and diplomacy
-        before = ru.decide(float(z[1]), float(u[0]))
+        before = ru.decide(float(z[1]), float(u[0]), float(u[3]))
         self._narrate_rung(month, before)
         self._spillover(month, spill_draws)
         self._diplomacy(month, before, float(u[1]), float(u[2]))
@@ -190,16 +191,22 @@ class EscalationModel(mesa.Model):
         """From the spillover rung up, incidents strike exposed members (docs/MODEL.md section 4)."""
         sp = self.params.spillover
         self.struck: tuple[int, ...] = ()
-        if self.russia.rung < sp.from_rung:
+        self.hybrid_attacks = 0
+        gated = self.russia.ladder_rung >= sp.from_rung
+        campaign = sp.campaign_rate * self.russia.campaign
+        if not gated and campaign == 0.0:
             return
         m = self.m
-        p = sp.rate * min(self.russia.intensity, 1.0) * m.exposure
+        p = sp.rate * min(self.russia.intensity, 1.0) * m.exposure if gated else np.zeros_like(m.exposure)
+        if campaign > 0.0:
+            p = p + campaign * members.hybrid_targets(self)
         hit = np.flatnonzero(draws < p)
         if hit.size == 0:
             return
         self.struck = tuple(int(i) for i in hit)  # member indices struck this month (the dashboard flashes them)
         members.spill(self, hit)
         self.spillover_incidents += int(hit.size)
+        self.hybrid_attacks = int(hit.size)
         for i in hit:
             self.log_event(
                 "Russia",
@@ -297,6 +304,8 @@ class EscalationModel(mesa.Model):
         elif ev.kind == "set":
             old = getattr(self, ev.key)
             setattr(self, ev.key, float(ev.value))
+            if ev.key == "capability":  # a threshold crossed triggers Russia's signalling (section 7.5)
+                self.russia.triggers += self.params.signalling.w_capability * max(float(ev.value) - old, 0.0)
             if ev.key == "member_unity":
                 self._refresh_dispositions()
             self.log_event(
@@ -318,6 +327,7 @@ class EscalationModel(mesa.Model):
             self.m.member = role
         self._refresh_dispositions()
         self.russia.expansion += 1.0
+        self.russia.triggers += self.params.signalling.w_accession
         n = int(self.m.member.sum())
         self.log_event("alliance", "accession", f"{spec.name} joins the alliance ({n} members)")
 
@@ -352,6 +362,11 @@ class EscalationModel(mesa.Model):
         self.negotiating = ru.negotiating
         self.ceasefire = ru.ceasefire
         self.russia_force = ru.force
+        self.strike_launches = ru.strike_launches
+        self.strike_stock = ru.strike_stock
+        self.strike_effort = ru.strike_effort
+        self.hybrid_campaign = ru.campaign
+        self.signalling = ru.signalling
         self.member_count = int(m.member.sum())
         self.datacollector.collect(self)
         # The member arrays are replaced, never changed in place, each month, so keeping references
@@ -408,6 +423,8 @@ _STEP_DTYPES = {
     "negotiating": np.bool_,
     "ceasefire": np.bool_,
     "member_count": np.int16,
+    "hybrid_attacks": np.int16,
+    "signalling": np.bool_,
 }
 
 

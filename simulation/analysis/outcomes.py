@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.errors import AnalysisError
-from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
+from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING, NUCLEAR_USE
 from simulation.runner.experiment import point_label
 from simulation.runner.store import Results
 
@@ -40,7 +40,13 @@ __all__ = [
     "point_labels",
     "select_points",
     "summary_table",
+    "tail_risks",
 ]
+
+#: The tail outcomes whose binomial uncertainty over seeds the main job reports (rung 7 and above, rung 9).
+TAIL_OUTCOMES: tuple[str, ...] = (f"p_rung{DIRECT_CLASH}", f"p_rung{NUCLEAR_USE}")
+#: Confidence of the interval around a share of seeds (Wilson score interval).
+TAIL_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,14 @@ OUTCOMES: dict[str, Outcome] = {
             f"P(peak rung ≥ {DIRECT_CLASH}): direct clash with a member",
             "peak_rung",
             _share_at_or_above(DIRECT_CLASH),
+            worse_when_high=True,
+            bounds=(0.0, 1.0),
+        ),
+        Outcome(
+            f"p_rung{NUCLEAR_USE}",
+            f"P(peak rung = {NUCLEAR_USE}): nuclear use",
+            "peak_rung",
+            _share_at_or_above(NUCLEAR_USE),
             worse_when_high=True,
             bounds=(0.0, 1.0),
         ),
@@ -259,3 +273,27 @@ def format_summary(table: pd.DataFrame, limit: int = 40) -> str:
     if len(table) > limit:
         text += f"\n... {len(table) - limit} more design points (see runs.parquet)"
     return text
+
+
+def tail_risks(results: Results) -> pd.DataFrame:
+    """The tail probabilities of each design point with their binomial uncertainty over seeds.
+
+    For rung 7 and above (a direct clash) and rung 9 (nuclear use) over each run: the share of the
+    point's complete runs, their count, and the 95% Wilson score interval (``scipy.stats.binomtest``),
+    which stays inside [0, 1] and is honest at 0 of n, where a tail probability usually sits.
+    Columns: point, runs, then per outcome ``<name>``, ``<name>_k``, ``<name>_lo``, ``<name>_hi``.
+    """
+    from scipy.stats import binomtest
+
+    runs = complete_runs(results.runs)
+    labels = point_labels(results.manifest)
+    rows = []
+    for pid, group in runs.groupby("point_id", sort=True):
+        row: dict[str, Any] = {"point": labels[int(pid)], "runs": len(group)}
+        for name in TAIL_OUTCOMES:
+            rung = DIRECT_CLASH if name.endswith(str(DIRECT_CLASH)) else NUCLEAR_USE
+            k = int((group["peak_rung"].astype(float) >= rung).sum())
+            ci = binomtest(k, len(group)).proportion_ci(confidence_level=TAIL_CONFIDENCE, method="wilson")
+            row |= {name: k / len(group), f"{name}_k": k, f"{name}_lo": ci.low, f"{name}_hi": ci.high}
+        rows.append(row)
+    return pd.DataFrame(rows)
