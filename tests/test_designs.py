@@ -30,7 +30,7 @@ def test_grid_counts_list_times_linspace(write):
 def test_shipped_experiments_have_the_asked_shapes():
     assert load_experiment("aid_unity_grid").n_runs >= 11 * 11 * 20
     d = load_experiment("default")
-    assert d.replications == 30 and len(d.points) >= 9
+    assert d.replications == 100 and len(d.points) == 8 and d.steps == 58
     assert load_experiment("intent_sweep").parameter_names[0] == "russia_intent"
 
 
