@@ -130,7 +130,7 @@ class EscalationModel(mesa.Model):
         month = self.steps
         m, ru = self.m, self.russia
         z = self.rng.standard_normal(NORMALS_PER_MONTH)  # perception error, intensity noise, fortunes of war
-        u = self.rng.random(UNIFORMS_PER_MONTH)  # ladder jump, talks, ceasefire break, signalling episode
+        jump_u, talk_u, break_u, episode_u = (float(x) for x in self.rng.random(UNIFORMS_PER_MONTH))
         n = len(m.gdp)
         draws = self.rng.random(2 * n)  # one per donor for spillover, one for an election
         spill_draws, vote_draws = draws[:n], draws[n:]
@@ -152,10 +152,10 @@ class EscalationModel(mesa.Model):
         ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire, luck=float(z[2]))
 
         # 5. Russia, the ladder, spillover and diplomacy
-        before = ru.decide(float(z[1]), float(u[0]), float(u[3]))
+        before = ru.decide(float(z[1]), jump_u, episode_u)
         self._narrate_rung(month, before)
         self._spillover(month, spill_draws)
-        self._diplomacy(month, before, float(u[1]), float(u[2]))
+        self._diplomacy(month, before, talk_u, break_u)
 
         # 6. events and metrics
         for ev in self._timeline.get(month, ()):

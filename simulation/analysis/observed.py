@@ -51,3 +51,12 @@ def observed_events(role: str | None = None) -> pd.DataFrame:
     df = _read("history_events.csv")
     df.insert(1, "month", [month_between(HISTORY_START, d) for d in df["date"]])
     return df if role is None else df[df["role"] == role].reset_index(drop=True)
+
+
+def published_forecasts() -> pd.DataFrame:
+    """Published probabilities of nuclear escalation (``published_forecasts.csv``): a plausibility check.
+
+    Columns: forecaster, published, question, probability, low, high, window_months, source. Nothing in
+    the model is fitted to them (docs/ODD.md section 10.2).
+    """
+    return _read("published_forecasts.csv")

@@ -11,7 +11,7 @@ import html
 import io
 from pathlib import Path
 
-from simulation.analysis.outcomes import OUTCOMES, summary_table
+from simulation.analysis.outcomes import OUTCOMES, TAIL_OUTCOMES, summary_table, tail_risks
 from simulation.viz.figures import FIGURE_KINDS, PlotData, PlotError, draw
 
 __all__ = ["render_report", "write_report"]
@@ -60,6 +60,8 @@ def render_report(data: PlotData) -> str:
     parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0, classes="summary"))
     notes = "; ".join(f"{esc(c)}: {esc(OUTCOMES[c].label)}" for c in table.columns if c in OUTCOMES)
     parts.append(f"<p class='note'>runs: complete runs; errors: runs that raised; {notes}.</p>")
+
+    parts += _tails_section(data)
 
     parts.append("<h2>Figures</h2>")
     for kind in FIGURE_KINDS:
@@ -136,6 +138,43 @@ def _hindcast_section(data: PlotData) -> list[str]:
         f"<p class='note'>{esc('Coverage: share of months whose observation lies in the 90% band; CRPS: the ensemble')}"
         f"{esc(' continuous ranked probability score (lower is better), in the series unit.')}</p>",
     ]
+
+
+def _tails_section(data: PlotData) -> list[str]:
+    """The tail probabilities with their 95% binomial intervals over seeds, beside published forecasts."""
+    from simulation.analysis.observed import published_forecasts
+
+    tails = tail_risks(data.results)
+    if tails.empty:
+        return []
+    esc = html.escape
+    rows = []
+    for _, r in tails.iterrows():
+        cells = "".join(
+            f"<td class='num'>{r[n]:.1%} [{r[f'{n}_lo']:.1%}, {r[f'{n}_hi']:.1%}] ({int(r[f'{n}_k'])} of {int(r['runs'])})</td>"
+            for n in TAIL_OUTCOMES
+        )
+        rows.append(f"<tr><td>{esc(str(r['point']))}</td>{cells}</tr>")
+    head = "".join(f"<th>{esc(OUTCOMES[n].label)}</th>" for n in TAIL_OUTCOMES)
+    parts = [
+        "<h2>Tail risks</h2>",
+        f"<table><tr><th>point</th>{head}</tr>{''.join(rows)}</table>",
+        "<p class='note'>The share of runs whose peak rung reaches the rung, with its 95% Wilson interval over "
+        "seeds (the runs of a point are independent draws of the model, so the count is binomial).</p>",
+    ]
+    if any(start for start in data.results.scenario_starts.values()):
+        pub = published_forecasts()
+        prow = "".join(
+            f"<tr><td>{esc(f.forecaster)} ({esc(str(f.published))})</td><td>{esc(f.question)}</td>"
+            f"<td class='num'>{f.probability:.2%}</td><td class='num'>{int(f.window_months)}</td></tr>"
+            for f in pub.itertuples()
+        )
+        parts += [
+            "<p>Published forecasts of nuclear escalation in this war, a plausibility check only (never fitted; "
+            "their questions and windows differ from the model's rungs and horizon):</p>",
+            f"<table><tr><th>forecaster</th><th>question</th><th>probability</th><th>months</th></tr>{prow}</table>",
+        ]
+    return parts
 
 
 def write_report(data: PlotData, out: str | Path) -> Path:
