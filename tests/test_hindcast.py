@@ -101,7 +101,7 @@ def test_one_small_donor_does_not_help_like_the_whole_alliance(write):
 
 
 def test_russias_war_and_its_escalation_are_separate_state_variables():
-    """With no coupling (no escalation term, mobilisation or culmination), the force follows war aims only, whatever the ladder does."""
+    """With no coupling (no escalation term, mobilisation or culmination), F follows war aims only, whatever y does."""
     ov = {"russia.war_escalation": 0.0, "russia.mobilisation": 0.0, "russia.war_aim": 0.5, "ukraine.culmination": 0.0}
     calm = run_scenario("history", seed=1, overrides={**ov, "russia_intent": 0.0})
     hawk = run_scenario("history", seed=1, overrides={**ov, "russia_intent": 1.0})

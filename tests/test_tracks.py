@@ -26,7 +26,7 @@ def _steps(scenario="baseline", seed=1, **overrides):
 
 
 def test_abstract_baseline_has_no_episodes_no_campaign_and_no_reserves():
-    """At the defaults signalling is the ladder's rung 6 only, there is no hybrid campaign and reserves arrive at once."""
+    """At the defaults signalling is the ladder's rung 6 only, there is no hybrid campaign, reserves arrive at once."""
     model = EscalationModel("baseline", rng=3)
     while model.running:
         model.step()
@@ -57,7 +57,7 @@ def test_the_strike_campaign_feeds_back_into_nothing():
 
 def test_launches_follow_production_at_a_constant_effort():
     """Theory: with effort e fixed, the stock settles at P/e before firing and launches at P (production)."""
-    ov = {"strikes.effort_base": 0.3, "strikes.effort_escalation": 0.0, "strikes.effort_rate": 1.0, "strikes.growth": 0.0}
+    ov = {"strikes.effort_base": 0.3, "strikes.effort_escalation": 0.0, "strikes.effort_rate": 1.0}
     steps = _steps("baseline", seed=2, **ov)
     assert steps["strike_launches"][-1] == pytest.approx(1.0, rel=1e-9)
     assert steps["strike_stock"][-1] == pytest.approx(1.0 / 0.3 - 1.0, rel=1e-9)
@@ -65,7 +65,8 @@ def test_launches_follow_production_at_a_constant_effort():
 
 def test_production_growth_compounds():
     """With growth g and a constant effort, launches grow by (1 + g) a month in the long run."""
-    ov = {"strikes.effort_base": 0.5, "strikes.effort_escalation": 0.0, "strikes.effort_rate": 1.0, "strikes.growth": 0.03}
+    ov = {"strikes.effort_base": 0.5, "strikes.effort_escalation": 0.0, "strikes.effort_rate": 1.0}
+    ov["strikes.growth"] = 0.03
     launches = _steps("baseline", seed=2, **ov)["strike_launches"]
     assert launches[-1] / launches[-2] == pytest.approx(1.03, rel=1e-6)
 
@@ -117,7 +118,7 @@ def test_hybrid_attack_rate_matches_the_campaign_probability():
             p = 0.05 * model.russia.campaign * hybrid_targets(model)
             expected.append(float(np.clip(p, 0, 1).sum()))
     counts, expected = np.array(counts, dtype=float), np.array(expected)
-    se = np.sqrt(np.sum(expected * (1 - np.minimum(expected, 1))) ) / len(counts)
+    se = np.sqrt(np.sum(expected * (1 - np.minimum(expected, 1)))) / len(counts)
     # the probability is read before the month's draws but the campaign moves after: allow the lag
     assert abs(counts.mean() - expected.mean()) < 4 * se + 0.05 * expected.mean()
 
@@ -205,7 +206,8 @@ def test_fortification_slows_but_never_freezes_the_front():
 
 def test_reserves_arrive_over_months():
     """reserve_arrival < 1: mobilised force reaches the front over months, so reserves are sometimes waiting."""
-    model = EscalationModel(load_scenario("history", {"russia.reserve_arrival": 0.2, "russia.mobilisation": 0.8}), rng=2)
+    ov = {"russia.reserve_arrival": 0.2, "russia.mobilisation": 0.8}
+    model = EscalationModel(load_scenario("history", ov), rng=2)
     waiting = 0
     while model.running:
         model.step()

@@ -151,7 +151,8 @@ def _tails_section(data: PlotData) -> list[str]:
     rows = []
     for _, r in tails.iterrows():
         cells = "".join(
-            f"<td class='num'>{r[n]:.1%} [{r[f'{n}_lo']:.1%}, {r[f'{n}_hi']:.1%}] ({int(r[f'{n}_k'])} of {int(r['runs'])})</td>"
+            f"<td class='num'>{r[n]:.1%} [{r[f'{n}_lo']:.1%}, {r[f'{n}_hi']:.1%}] "
+            f"({int(r[f'{n}_k'])} of {int(r['runs'])})</td>"
             for n in TAIL_OUTCOMES
         )
         rows.append(f"<tr><td>{esc(str(r['point']))}</td>{cells}</tr>")
