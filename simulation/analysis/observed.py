@@ -57,6 +57,6 @@ def published_forecasts() -> pd.DataFrame:
     """Published probabilities of nuclear escalation (``published_forecasts.csv``): a plausibility check.
 
     Columns: forecaster, published, question, probability, low, high, window_months, source. Nothing in
-    the model is fitted to them (docs/ODD.md section 10.2).
+    the model is fitted to them (docs/ODD.md section 10.3).
     """
     return _read("published_forecasts.csv")
