@@ -84,6 +84,7 @@ _DIP = "essay: 'The Role of NATO in Diplomatic Efforts'"
 _CHAL = "essay: 'Challenges Faced by NATO Amid the Ukrainian Crisis'"
 _RICH = "Richardson (1960), Arms and Insecurity"
 _CAL = "calibration: chosen so that the stylized facts of docs/MODEL.md section 6 hold"
+_OBS = "fitted on the calibration window: simulation/analysis/observation.py fit_observation (docs/ODD.md section 10.2)"
 
 PARAMETERS: tuple[Param, ...] = (
     # ---- top level: identity, horizon and the policy levers --------------------------------------
@@ -1269,6 +1270,62 @@ PARAMETERS: tuple[Param, ...] = (
         unit="1",
         meaning="Share of a struck member's threat jump felt by every other member.",
         source=_REG,
+    ),
+    # ---- observation model (read by simulation/analysis/observation.py; the engine ignores them) --------
+    P(
+        name="strikes_per_intensity",
+        group="observation",
+        default=550.0,
+        low=0.0,
+        high=10_000.0,
+        unit="launches/month",
+        meaning="Missiles plus strike drones launched in a month per unit of Russia's escalation intensity "
+        "(the expected count is this times the month's intensity); not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="strikes_dispersion",
+        group="observation",
+        default=4.0,
+        low=0.1,
+        high=1e6,
+        unit="1",
+        meaning="Size k of the negative binomial of the monthly strike count (variance mu + mu^2/k; "
+        "the upper bound is the Poisson limit); not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="hybrid_per_incident",
+        group="observation",
+        default=1.5,
+        low=0.0,
+        high=100.0,
+        unit="attacks/incident",
+        meaning="Recorded sabotage attacks and plots on members per spillover incident of the model "
+        "(Poisson count per calendar year); not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="announce_when_signalling",
+        group="observation",
+        default=0.2,
+        low=0.0,
+        high=1.0,
+        unit="1/month",
+        meaning="Probability that a month the model spends on the signalling rung shows an observed "
+        "nuclear-signalling announcement; not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="announce_base",
+        group="observation",
+        default=0.02,
+        low=0.0,
+        high=1.0,
+        unit="1/month",
+        meaning="Probability of an observed nuclear-signalling announcement in a month the model is below "
+        "the signalling rung; not used by the engine.",
+        source="assumption: a small base rate, not fitted (docs/ODD.md section 10.2)",
     ),
     # ---- ladder ----------------------------------------------------------------------------------
     P(
