@@ -687,7 +687,8 @@ def _hindcast_report(args: argparse.Namespace, res: Any, label: str) -> int:
         res.results.steps, start=res.start, score=sc, forecast=fc, caption=caption_text(res.results.manifest)
     )
     save(fig, res.figure)
-    print(f"wrote {res.figure}, {res.folder / 'hindcast.json'}, {res.folder / 'bands.csv'} and {res.folder / 'scores.csv'}")
+    written = ", ".join(str(res.folder / f) for f in ("hindcast.json", "bands.csv", "scores.csv"))
+    print(f"wrote {res.figure}, {written}")
     return 0
 
 

@@ -287,7 +287,9 @@ def evaluate(
         else:
             run = steps
             notes.append(f"{period}: no restart; the runs as they ran (nothing observed after {origin} is read)")
-        plan.append((period, o, o + 1, month_between(HISTORY_START, CALIBRATION_WINDOW[1]), ensembles(run, fitted, seeds)))
+        plan.append(
+            (period, o, o + 1, month_between(HISTORY_START, CALIBRATION_WINDOW[1]), ensembles(run, fitted, seeds))
+        )
     for period, o, a, b, e in plan:
         for series in SERIES:
             metrics, note = score_period(series, e[series], observed[series], o, a, b)

@@ -334,7 +334,9 @@ def fit_store(results: Any, end: str = CALIBRATION_WINDOW[1]) -> tuple[Observati
 def _forecast_json(forecast: Forecast) -> dict[str, Any]:
     table = forecast.skill_table()
     skill = {
-        f"{r['series']}/{r['period']}": {k: (None if pd.isna(v) else float(v)) for k, v in r.items() if k not in ("series", "period")}
+        f"{r['series']}/{r['period']}": {
+            k: (None if pd.isna(v) else float(v)) for k, v in r.items() if k not in ("series", "period")
+        }
         for r in table.to_dict("records")
     }
     return {

@@ -35,8 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.analysis.observed import CALIBRATION_WINDOW, HISTORY_START, observed_hybrid, observed_signalling
-from simulation.analysis.observed import observed_strikes
+from simulation.analysis.observed import (
+    CALIBRATION_WINDOW,
+    HISTORY_START,
+    observed_hybrid,
+    observed_signalling,
+    observed_strikes,
+)
 from simulation.calendar import date_of, month_between
 from simulation.errors import AnalysisError
 from simulation.ladder import NUCLEAR_SIGNALLING
@@ -245,7 +250,9 @@ def fit_observation(
     x = d[d["month"].isin(obs["month"])]["x"].to_numpy()
     m, v = float(obs["strikes"].mean()), float(obs["strikes"].var(ddof=1))
     if x.mean() <= 0:
-        raise AnalysisError(f"fit_observation: the model's strike driver is zero in every run, {obs['date'].iloc[0]}-{end}")
+        raise AnalysisError(
+            f"fit_observation: the model's strike driver is zero in every run, {obs['date'].iloc[0]}-{end}"
+        )
     scale = m / float(x.mean())
     var_mu = float((scale * x).var())
     spare = v - m - var_mu

@@ -80,7 +80,9 @@ def observed_strikes(coverage: str | None = "full") -> pd.DataFrame:
 def observed_hybrid() -> pd.DataFrame:
     """Russian sabotage and subversion attacks and plots in Europe per calendar year (year, ``hybrid_attacks``)."""
     df = _read("history_hybrid_annual.csv")
-    return pd.DataFrame({"year": df["year"].astype(int), "hybrid_attacks": df["attacks_and_plots_in_europe"].astype(float)})
+    return pd.DataFrame(
+        {"year": df["year"].astype(int), "hybrid_attacks": df["attacks_and_plots_in_europe"].astype(float)}
+    )
 
 
 def observed_signalling() -> pd.DataFrame:

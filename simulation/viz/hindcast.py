@@ -95,7 +95,8 @@ def _skill_line(forecast: Forecast) -> str:
         parts.append(f"{label} {v:+.2f}")
     b = forecast.value("signalling", "backtest-2022-12", "brier_skill")
     return (
-        "\nskill from December 2022 (CRPSS against persistence; > 0 beats it): " + ", ".join(parts)
+        "\nskill from December 2022 (CRPSS against persistence; > 0 beats it): "
+        + ", ".join(parts)
         + f"; signalling Brier skill against the base rate {b:+.2f}"
     )
 
