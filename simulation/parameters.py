@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GROUPS", "LEVERS", "MEMBER_LEVERS", "PARAMETERS", "Param", "by_name", "defaults"]
+__all__ = ["ANALYSIS_GROUPS", "GROUPS", "LEVERS", "MEMBER_LEVERS", "PARAMETERS", "Param", "by_name", "defaults"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1368,6 +1368,9 @@ PARAMETERS: tuple[Param, ...] = (
 )
 
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in PARAMETERS if p.group))
+#: Tables the engine never reads: the analysis layer's (the observation model of the hindcast). A
+#: scenario carries them and ``--set`` reaches them, but a screening of the model leaves them out.
+ANALYSIS_GROUPS: tuple[str, ...] = ("observation",)
 
 _BY_KEY = {p.key: p for p in PARAMETERS}
 
