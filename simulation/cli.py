@@ -672,7 +672,8 @@ def _hindcast_report(args: argparse.Namespace, res: Any, label: str) -> int:
     fc = res.forecast
     print("\nskill as a forecast (CRPSS > 0: better than the baseline; brier_skill against the base rate):")
     print(fc.skill_table().to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
-    print("notes:\n" + "\n".join(f"  {n}" for n in fc.notes[: 2 + 2 * 2]))
+    general = [n for n in fc.notes if not n.startswith(tuple(f"{s}, " for s in fc.bands["series"].unique()))]
+    print("notes (each series' in hindcast.json):\n" + "\n".join(f"  {n}" for n in general))
     if getattr(args, "fit_observation", False):
         from simulation.analysis.hindcast import fit_store
 

@@ -53,6 +53,7 @@ __all__ = [
     "SeriesScore",
     "bands",
     "crps_ensemble",
+    "fit_store",
     "forecast_store",
     "record_hindcast",
     "restart_runs",
@@ -302,25 +303,24 @@ def restart_runs(specs: list[tuple[int, Any, int]], origin: int, territory: floa
     return pd.concat(frames, ignore_index=True)
 
 
-def observation_params(results: Any) -> ObservationParams:
-    """The ``[observation]`` parameters of a store's runs (of its first design point's scenario)."""
+def _scored_specs(results: Any) -> list[tuple[int, Any, int]]:
     specs = run_specs(results)
     if not specs:
         raise AnalysisError(f"{results.path}: no complete run to score")
-    return ObservationParams.from_scenario(specs[0][1])
+    return specs
 
 
 def forecast_store(results: Any, window: tuple[str, str] = CALIBRATION_WINDOW) -> Forecast:
-    """Score a store of history runs as a forecast of every observed series, with the restarted backtests."""
-    specs = run_specs(results)
-    if not specs:
-        raise AnalysisError(f"{results.path}: no complete run to score")
-    seeds = {rid: seed for rid, _, seed in specs}
+    """Score a store of history runs as a forecast of every observed series, with the restarted backtests.
+
+    The observation parameters are the ``[observation]`` table of the runs' (first design point's) scenario.
+    """
+    specs = _scored_specs(results)
     first = max(month_between(HISTORY_START, window[0]), 1)  # month 0 is the observed initial state
     return evaluate(
         results.steps,
         params=ObservationParams.from_scenario(specs[0][1]),
-        seeds=seeds,
+        seeds={rid: seed for rid, _, seed in specs},
         restart=lambda origin, territory: restart_runs(specs, origin, territory),
         window=(date_of(HISTORY_START, first), window[1]),
     )
@@ -328,7 +328,7 @@ def forecast_store(results: Any, window: tuple[str, str] = CALIBRATION_WINDOW) -
 
 def fit_store(results: Any, end: str = CALIBRATION_WINDOW[1]) -> tuple[ObservationParams, dict[str, str]]:
     """Fit the observation parameters to a store of history runs (``escalation hindcast --fit-observation``)."""
-    return fit_observation(results.steps, end=end, base=observation_params(results))
+    return fit_observation(results.steps, end=end, base=ObservationParams.from_scenario(_scored_specs(results)[0][1]))
 
 
 def _forecast_json(forecast: Forecast) -> dict[str, Any]:
@@ -375,5 +375,7 @@ def _as_json(score: HindcastScore, scenario: str) -> dict[str, Any]:
         "p_no_clash": score.p_no_clash,
         "p_signal_sep_2022": score.p_signal_sep_2022,
         "aid_ratio": score.aid_ratio,
-        "data": "simulation/data/history_2022_2023.csv (Kiel Ukraine Support Tracker; liveuamap-derived territory)",
+        "data": "simulation/data/history_2022_2023.csv (Kiel Ukraine Support Tracker; liveuamap-derived territory), "
+        "history_strikes_monthly.csv (Ukrainian Air Force launch reports), history_hybrid_annual.csv (CSIS), "
+        "history_events.csv",
     }

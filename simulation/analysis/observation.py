@@ -202,11 +202,10 @@ def draw_counts(
         seed = int(seeds[rid]) if seeds is not None else int(rid)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_STREAM, _SERIES_KEY[series])))
         m = np.maximum(wide[rid].to_numpy(dtype=float), 0.0)[:, None] * np.ones(n)
-        if series == "strikes":
-            k = params.strikes_dispersion
-            x = rng.negative_binomial(k, k / (k + m)) if k < by_name(f"{GROUP}.strikes_dispersion").high else None
-            x = rng.poisson(m) if x is None else x
-        else:
+        k = params.strikes_dispersion
+        if series == "strikes" and k < by_name(f"{GROUP}.strikes_dispersion").high:
+            x = rng.negative_binomial(k, k / (k + m))
+        else:  # hybrid attacks, and strikes at the Poisson bound
             x = rng.poisson(m)
         for j in range(n):
             cols[(rid, j)] = x[:, j].astype(float)
@@ -266,19 +265,19 @@ def fit_observation(
         + ("" if spare > 0 else ": no room for extra noise, the Poisson bound")
     )
     # hybrid attacks
-    last_year = int(end[:4]) - (0 if end[5:7] == "12" else 1)
+    last_year = int(end[:4]) - (0 if end[5:7] == "12" else 1)  # the last calendar year complete at ``end``
     hyb = observed_hybrid()
     hyb = hyb[hyb["year"] <= last_year]
-    mu = expected(steps, "hybrid_attacks", replace(base, hybrid_per_incident=1.0))
-    per_year = mu[mu["period"].isin(hyb["year"])].groupby("period")["mu"].mean()
-    model_total = float(per_year.sum())
-    h = float(hyb["hybrid_attacks"].sum()) / model_total if model_total > 0 else np.inf
-    how["hybrid_per_incident"] = (
-        f"observed {hyb['hybrid_attacks'].sum():.0f} attacks in {', '.join(map(str, hyb['year']))} / model mean "
-        f"{model_total:.2f} incidents in the same years"
-    )
     if hyb.empty:
         h, how["hybrid_per_incident"] = base.hybrid_per_incident, f"no complete observed year up to {end}: kept"
+    else:
+        mu = expected(steps, "hybrid_attacks", replace(base, hybrid_per_incident=1.0))
+        model_total = float(mu[mu["period"].isin(hyb["year"])].groupby("period")["mu"].mean().sum())
+        h = float(hyb["hybrid_attacks"].sum()) / model_total if model_total > 0 else np.inf  # inf: clipped
+        how["hybrid_per_incident"] = (
+            f"observed {hyb['hybrid_attacks'].sum():.0f} attacks in {', '.join(map(str, hyb['year']))} / model "
+            f"mean {model_total:.2f} incidents in the same years"
+        )
     # signalling
     sig = observed_signalling()
     sig = sig[(sig["month"] >= 1) & (sig["month"] <= last)].set_index("month")["signalling"]
