@@ -242,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a calibration folder (escalation calibrate): score its posterior predictive instead, --seeds "
         "particles drawn by weight, one run each (default --out: DIR/hindcast)",
     )
+    hind.add_argument(
+        "--fit-observation",
+        action="store_true",
+        help="also fit the observation model's parameters to the calibration window (moments, docs/ODD.md "
+        "section 10.2) and print them as an [observation] table for the scenario file",
+    )
     _opt_batch(hind)
     demo = sub.add_parser("demo", help="start the classroom dashboard in a browser (needs the viz extra)")
     demo.add_argument("--scenario", default="classroom", help="the scenario the page opens with (default classroom)")
@@ -663,12 +669,27 @@ def _hindcast_report(args: argparse.Namespace, res: Any, label: str) -> int:
     print(f"aid over the window: model median {sc.aid_ratio:.2f} x observed")
     print(f"no direct clash (rung >= 7): {sc.p_no_clash:.0%} of runs")
     print(f"a climb to nuclear signalling (rung >= 6) within two months of September 2022: {sc.p_signal_sep_2022:.0%}")
+    fc = res.forecast
+    print("\nskill as a forecast (CRPSS > 0: better than the baseline; brier_skill against the base rate):")
+    print(fc.skill_table().to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
+    general = [n for n in fc.notes if not n.startswith(tuple(f"{s}, " for s in fc.bands["series"].unique()))]
+    print("notes (each series' in hindcast.json):\n" + "\n".join(f"  {n}" for n in general))
+    if getattr(args, "fit_observation", False):
+        from simulation.analysis.hindcast import fit_store
+
+        fitted, how = fit_store(res.results, end=sc.window[1])
+        print(f"\nthe observation model fitted on {sc.window[0]} to {sc.window[1]} ({sc.runs} runs):")
+        print("\n".join(f"  {k}: {v}" for k, v in how.items()))
+        print(fitted.toml(), end="")
     from simulation.viz.hindcast import hindcast_figure
     from simulation.viz.plots import caption_text, save
 
-    fig = hindcast_figure(res.results.steps, start=res.start, score=sc, caption=caption_text(res.results.manifest))
+    fig = hindcast_figure(
+        res.results.steps, start=res.start, score=sc, forecast=fc, caption=caption_text(res.results.manifest)
+    )
     save(fig, res.figure)
-    print(f"wrote {res.figure} and {res.folder / 'hindcast.json'}")
+    written = ", ".join(str(res.folder / f) for f in ("hindcast.json", "bands.csv", "scores.csv"))
+    print(f"wrote {res.figure}, {written}")
     return 0
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GROUPS", "LEVERS", "MEMBER_LEVERS", "PARAMETERS", "Param", "by_name", "defaults"]
+__all__ = ["ANALYSIS_GROUPS", "GROUPS", "LEVERS", "MEMBER_LEVERS", "PARAMETERS", "Param", "by_name", "defaults"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +84,7 @@ _DIP = "essay: 'The Role of NATO in Diplomatic Efforts'"
 _CHAL = "essay: 'Challenges Faced by NATO Amid the Ukrainian Crisis'"
 _RICH = "Richardson (1960), Arms and Insecurity"
 _CAL = "calibration: chosen so that the stylized facts of docs/MODEL.md section 6 hold"
+_OBS = "fitted on the calibration window: simulation/analysis/observation.py fit_observation (docs/ODD.md section 10.2)"
 
 PARAMETERS: tuple[Param, ...] = (
     # ---- top level: identity, horizon and the policy levers --------------------------------------
@@ -1472,6 +1473,62 @@ PARAMETERS: tuple[Param, ...] = (
         meaning="Mean length of an episode (each month it ends with probability 1 / duration); during an episode Russia stands at least on the signalling rung.",
         source="the observed episodes of 2022-2023 lasted one or two months",
     ),
+    # ---- observation model (read by simulation/analysis/observation.py; the engine ignores them) --------
+    P(
+        name="strikes_per_launch",
+        group="observation",
+        default=300.0,
+        low=0.0,
+        high=10_000.0,
+        unit="launches/unit",
+        meaning="Missiles plus strike drones launched per unit of the model's strike launches (month-0 production is "
+        "the unit; the expected count is this times the month's strike_launches); not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="strikes_dispersion",
+        group="observation",
+        default=4.0,
+        low=0.1,
+        high=1e6,
+        unit="1",
+        meaning="Size k of the negative binomial of the monthly strike count (variance mu + mu^2/k; "
+        "the upper bound is the Poisson limit); not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="hybrid_per_incident",
+        group="observation",
+        default=1.5,
+        low=0.0,
+        high=100.0,
+        unit="attacks/incident",
+        meaning="Recorded sabotage attacks and plots on members per spillover incident of the model "
+        "(Poisson count per calendar year); not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="announce_when_signalling",
+        group="observation",
+        default=0.2,
+        low=0.0,
+        high=1.0,
+        unit="1/month",
+        meaning="Probability that a month the model spends on the signalling rung shows an observed "
+        "nuclear-signalling announcement; not used by the engine.",
+        source=_OBS,
+    ),
+    P(
+        name="announce_base",
+        group="observation",
+        default=0.02,
+        low=0.0,
+        high=1.0,
+        unit="1/month",
+        meaning="Probability of an observed nuclear-signalling announcement in a month the model is below "
+        "the signalling rung; not used by the engine.",
+        source="assumption: a small base rate, not fitted (docs/ODD.md section 10.2)",
+    ),
     # ---- ladder ----------------------------------------------------------------------------------
     P(
         name="hysteresis",
@@ -1513,6 +1570,9 @@ PARAMETERS: tuple[Param, ...] = (
 )
 
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in PARAMETERS if p.group))
+#: Tables the engine never reads: the analysis layer's (the observation model of the hindcast). A
+#: scenario carries them and ``--set`` reaches them, but a screening of the model leaves them out.
+ANALYSIS_GROUPS: tuple[str, ...] = ("observation",)
 
 _BY_KEY = {p.key: p for p in PARAMETERS}
 

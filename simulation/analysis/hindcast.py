@@ -17,6 +17,13 @@ alliance's aid over the window against the observed total, the share of runs wit
 (rung >= 7) in the window, and the share of runs with a nuclear-signalling episode (a climb to rung
 >= 6) within two months of September 2022.
 
+Beside these criteria, the hindcast is scored as forecasters are scored
+(:mod:`simulation.analysis.forecast`): every observed series (territory, aid, strikes, hybrid attacks,
+signalling, the last three through the observation model), proper scores against persistence and
+climatology, and a rolling-origin backtest from December 2022 and June 2023 (runs restarted at the
+origin from the observed territory, :func:`restart_runs`). :func:`record_hindcast` writes them as
+``bands.csv`` and ``scores.csv``.
+
 Only the calibration window is scored. The months after it (2024) are a forecast, drawn but never
 compared with anything here: 2024 outcomes are held out.
 """
@@ -31,8 +38,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.analysis import scores
+from simulation.analysis.forecast import Forecast, evaluate
+from simulation.analysis.observation import ObservationParams, fit_observation
 from simulation.analysis.observed import CALIBRATION_WINDOW, HISTORY_START, OBSERVED_SERIES, observed_monthly
-from simulation.calendar import month_between
+from simulation.calendar import date_of, month_between
 from simulation.errors import AnalysisError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 
@@ -43,8 +53,12 @@ __all__ = [
     "SeriesScore",
     "bands",
     "crps_ensemble",
+    "fit_store",
+    "forecast_store",
     "record_hindcast",
+    "restart_runs",
     "run_hindcast",
+    "run_specs",
     "score_hindcast",
     "scoring_window",
     "signal_onsets",
@@ -98,14 +112,8 @@ def bands(steps: pd.DataFrame, column: str, q: tuple[float, ...] = (0.05, 0.25, 
 
 
 def crps_ensemble(samples: np.ndarray, y: float) -> float:
-    """CRPS of an ensemble forecast for one observation: ``E|X - y| - E|X - X'| / 2``."""
-    x = np.sort(np.asarray(samples, dtype=float))
-    n = len(x)
-    term1 = float(np.abs(x - y).mean())
-    # E|X - X'| over all pairs from the sorted sample, in O(n): sum_i (2i - n - 1) x_i * 2 / n^2
-    i = np.arange(1, n + 1)
-    term2 = float(2.0 * ((2 * i - n - 1) * x).sum() / (n * n))
-    return term1 - term2 / 2.0
+    """CRPS of an ensemble forecast for one observation: ``E|X - y| - E|X - X'| / 2`` (:func:`scores.crps`)."""
+    return float(scores.crps(np.asarray(samples, dtype=float), y)[0])
 
 
 def signal_onsets(steps: pd.DataFrame) -> pd.Series:
@@ -171,6 +179,7 @@ class HindcastResult:
     results: Any
     score: HindcastScore
     start: str
+    forecast: Forecast | None = None
 
     @property
     def figure(self) -> Path:
@@ -238,8 +247,104 @@ def record_hindcast(
     (:func:`run_hindcast`) or from draws of a posterior (``escalation hindcast --posterior``).
     """
     score = score_hindcast(results.steps, window)
-    (folder / "hindcast.json").write_text(json.dumps(_as_json(score, label), indent=2) + "\n", "utf-8")
-    return HindcastResult(folder=folder, results=results, score=score, start=start)
+    forecast = forecast_store(results, window)
+    forecast.bands.to_csv(folder / "bands.csv", index=False)
+    forecast.scores.to_csv(folder / "scores.csv", index=False)
+    record = {**_as_json(score, label), **_forecast_json(forecast)}
+    (folder / "hindcast.json").write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+    return HindcastResult(folder=folder, results=results, score=score, start=start, forecast=forecast)
+
+
+def run_specs(results: Any) -> list[tuple[int, Any, int]]:
+    """Each complete run of a results store as (run_id, its scenario, its seed), to run it again.
+
+    The scenario is the resolved one kept in the store (``scenarios/NAME.toml``) with the run's design
+    point's values (a posterior's particle, a sweep's point) set on it.
+    """
+    from simulation.scenario import load_scenario
+
+    runs = results.runs
+    runs = runs[runs["status"] == "complete"]
+    points = {int(p["point_id"]): p for p in results.manifest["design"]["points"]}
+    built: dict[int, Any] = {}
+    out = []
+    for row in runs.itertuples(index=False):
+        pid = int(row.point_id)
+        if pid not in built:
+            point = points[pid]
+            built[pid] = load_scenario(results.path / "scenarios" / f"{point['scenario']}.toml", dict(point["values"]))
+        out.append((int(row.run_id), built[pid], int(row.seed)))
+    return out
+
+
+def restart_runs(specs: list[tuple[int, Any, int]], origin: int, territory: float) -> pd.DataFrame:
+    """The runs again, restarted at month ``origin`` from the observed territory: their steps (with run_id).
+
+    Each run replays with its own scenario and seed to the origin (bit for bit the run it was), then
+    Ukraine's territory is set to ``territory`` (the observation assimilated, as a forecaster would
+    start from the state known at the origin) and the run goes on with the same generator. The
+    month-``origin`` row keeps the model's own value; the months after it follow from the observed one.
+    """
+    from simulation.model import EscalationModel
+
+    frames = []
+    for run_id, sc, seed in specs:
+        model = EscalationModel(sc, rng=seed)
+        while model.running and model.steps < origin:
+            model.step()
+        uk = model.ukraine
+        uk.territory = float(territory)
+        uk.history[-1] = uk.territory  # next month's gain is counted from the observed front
+        while model.running:
+            model.step()
+        df = pd.DataFrame(model.step_table())
+        df.insert(0, "run_id", run_id)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _scored_specs(results: Any) -> list[tuple[int, Any, int]]:
+    specs = run_specs(results)
+    if not specs:
+        raise AnalysisError(f"{results.path}: no complete run to score")
+    return specs
+
+
+def forecast_store(results: Any, window: tuple[str, str] = CALIBRATION_WINDOW) -> Forecast:
+    """Score a store of history runs as a forecast of every observed series, with the restarted backtests.
+
+    The observation parameters are the ``[observation]`` table of the runs' (first design point's) scenario.
+    """
+    specs = _scored_specs(results)
+    first = max(month_between(HISTORY_START, window[0]), 1)  # month 0 is the observed initial state
+    return evaluate(
+        results.steps,
+        params=ObservationParams.from_scenario(specs[0][1]),
+        seeds={rid: seed for rid, _, seed in specs},
+        restart=lambda origin, territory: restart_runs(specs, origin, territory),
+        window=(date_of(HISTORY_START, first), window[1]),
+    )
+
+
+def fit_store(results: Any, end: str = CALIBRATION_WINDOW[1]) -> tuple[ObservationParams, dict[str, str]]:
+    """Fit the observation parameters to a store of history runs (``escalation hindcast --fit-observation``)."""
+    return fit_observation(results.steps, end=end, base=ObservationParams.from_scenario(_scored_specs(results)[0][1]))
+
+
+def _forecast_json(forecast: Forecast) -> dict[str, Any]:
+    table = forecast.skill_table()
+    skill = {
+        f"{r['series']}/{r['period']}": {
+            k: (None if pd.isna(v) else float(v)) for k, v in r.items() if k not in ("series", "period")
+        }
+        for r in table.to_dict("records")
+    }
+    return {
+        "skill": skill,
+        "observation": {period: vars(p) for period, p in forecast.params.items()},
+        "notes": forecast.notes,
+        "files": ["bands.csv", "scores.csv"],
+    }
 
 
 def scoring_window(start: str | None, end: str | None) -> tuple[str, str]:
@@ -270,5 +375,7 @@ def _as_json(score: HindcastScore, scenario: str) -> dict[str, Any]:
         "p_no_clash": score.p_no_clash,
         "p_signal_sep_2022": score.p_signal_sep_2022,
         "aid_ratio": score.aid_ratio,
-        "data": "simulation/data/history_2022_2023.csv (Kiel Ukraine Support Tracker; liveuamap-derived territory)",
+        "data": "simulation/data/history_2022_2023.csv (Kiel Ukraine Support Tracker; liveuamap-derived territory), "
+        "history_strikes_monthly.csv (Ukrainian Air Force launch reports), history_hybrid_annual.csv (CSIS), "
+        "history_events.csv",
     }

@@ -411,7 +411,13 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str], max_runs: i
                 overridden,
             )
         design = design.model_copy(
-            update={"parameters": {p.key: {} for p in params.PARAMETERS if p.numeric and p.key != "steps"}}
+            update={
+                "parameters": {
+                    p.key: {}
+                    for p in params.PARAMETERS
+                    if p.numeric and p.key != "steps" and p.group not in params.ANALYSIS_GROUPS
+                }
+            }
         )
     names = tuple(design.parameters)
     if design.kind == "scenarios":

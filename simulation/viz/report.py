@@ -114,8 +114,8 @@ def render_report(data: PlotData) -> str:
 
 
 def _hindcast_section(data: PlotData) -> list[str]:
-    """For results of the history scenario (dated from February 2022): the hindcast figure and scores."""
-    from simulation.analysis.hindcast import score_hindcast
+    """For results of the history scenario (dated from February 2022): the hindcast figure, scores and skill."""
+    from simulation.analysis.hindcast import forecast_store, score_hindcast
     from simulation.analysis.observed import HISTORY_START
     from simulation.viz.hindcast import hindcast_figure
 
@@ -123,20 +123,37 @@ def _hindcast_section(data: PlotData) -> list[str]:
     if len(dated) != 1 or len(data.manifest["design"]["points"]) != 1:
         return []  # one dated scenario, one design point: a hindcast (a sweep is not scored month by month)
     score = score_hindcast(data.steps)
-    fig = hindcast_figure(data.steps, start=HISTORY_START, score=score, caption=data.caption)
+    forecast = forecast_store(data.results)
+    fig = hindcast_figure(data.steps, start=HISTORY_START, score=score, forecast=forecast, caption=data.caption)
     table = score.table()[["series", "months", "coverage", "median_error", "crps", "band_width"]]
+    skill = forecast.skill_table()
     esc = html.escape
     return [
         "<h2>Does it reproduce the war?</h2>",
         f"<figure id='fig-hindcast'><img alt='hindcast' src='data:image/png;base64,{_png(fig)}'>"
-        "<figcaption>The model's bands against the observed territory, aid and events; the grey span is the "
-        "calibration window (February 2022 to December 2023), the months after it a forecast.</figcaption></figure>",
+        "<figcaption>The model's bands against the observed territory, aid, strikes launched (missiles and strike "
+        "drones per month, through the observation model), hybrid attacks on members per year and events; the grey "
+        "span is the calibration window (February 2022 to December 2023), the months after it a forecast."
+        "</figcaption></figure>",
         table.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0),
         f"<p>Aid over the window: {score.aid_ratio:.2f} x observed. No direct clash (rung &ge; 7): "
         f"{score.p_no_clash:.0%} of runs. A climb to nuclear signalling within two months of September 2022: "
         f"{score.p_signal_sep_2022:.0%} of runs.</p>",
         f"<p class='note'>{esc('Coverage: share of months whose observation lies in the 90% band; CRPS: the ensemble')}"
         f"{esc(' continuous ranked probability score (lower is better), in the series unit.')}</p>",
+        "<h3 id='skill'>Skill as a forecast</h3>",
+        skill.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0, na_rep="-", table_id="skill-table"),
+        "<p class='note'>"
+        + esc(
+            "CRPSS = 1 - CRPS / CRPS of a baseline built only from the observations known at the origin "
+            "(persistence: the last value; climatology: the last 12 observed values or changes resampled); "
+            "above 0 the model beats it. Signalling: Brier skill against the base rate of announcement months. "
+            "window: March 2022 to December 2023 (in-sample); backtest-YYYY-MM: the months after that origin, "
+            "from runs restarted at the observed territory, observation parameters refitted up to the origin."
+        )
+        + "</p><ul class='note'>"
+        + "".join(f"<li>{esc(n)}</li>" for n in forecast.notes[:6])
+        + "</ul>",
     ]
 
 
