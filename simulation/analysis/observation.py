@@ -17,7 +17,7 @@ name) and the ``[observation]`` parameters of its scenario to the observed serie
   every month.
 
 Each series' driver is read by ONE small function, registered in :data:`READERS` by series name: to
-read another engine column (the strike track's ``strike_launches``, a ``hybrid_attacks`` count, a ``signalling``
+read another engine column (``strike_launches``, a ``hybrid_attacks`` count, a ``signalling``
 indicator), edit that function only. Everything else (expected values, draws, the fit) goes through
 the registry.
 
@@ -93,7 +93,7 @@ def read_strikes(steps: pd.DataFrame) -> pd.Series:
 
 @reader("hybrid_attacks")
 def read_hybrid_attacks(steps: pd.DataFrame) -> pd.Series:
-    """The hybrid driver: the month's attacks on members (``hybrid_attacks``: the campaign's and the spillover rung's)."""
+    """The hybrid driver: the month's attacks on members (``hybrid_attacks``: campaign and spillover rung)."""
     return steps["hybrid_attacks"].astype(float)
 
 
