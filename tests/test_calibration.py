@@ -17,6 +17,7 @@ import pytest
 
 pytest.importorskip("pyabc")
 
+from simulation import load_scenario
 from simulation.analysis.calibration import (
     ScaledDistance,
     _generations,
@@ -29,6 +30,7 @@ from simulation.analysis.calibration import (
 )
 from simulation.cli import main
 from simulation.errors import EscalationError, ExperimentError
+from simulation.run import simulate
 from simulation.runner.executors import SerialExecutor
 
 STANDIN = 'extends = "baseline"\nname = "standin"\nsteps = 26\n'
@@ -169,6 +171,27 @@ def test_distance_is_zero_at_the_data_and_scaled():
     assert list(s["territory"]) == [1, 2, 3, 4] and s["nuclear_signal"] == 2.0 and s["no_direct_clash"] == 1.0
     s = statistics_of(steps, 3, 4)
     assert list(s["territory"]) == [3, 4] and s["nuclear_signal"] == 2.0 and s["no_direct_clash"] == 1.0  # none: 2
+
+
+def test_escalation_statistics_read_through_the_observation_model():
+    """The ABC's strikes, hybrid attacks and signalling are the observation model's expected values (issue 18)."""
+    from simulation.analysis.observation import ObservationParams, expected, signalling_probability
+
+    sc = load_scenario("history", {"steps": 22})
+    _, steps, _ = simulate(sc, 3)
+    obs = ObservationParams.from_scenario(sc)
+    s = statistics_of(steps, 0, 22, obs)
+    df = pd.DataFrame({k: steps[k] for k in steps if k != "date"}).assign(run_id=0)
+    mu = expected(df, "strikes", obs).set_index("period")["mu"].loc[1:22].to_numpy()
+    np.testing.assert_allclose(s["strikes"], mu)
+    per_year = expected(df[df["month"] >= 1], "hybrid_attacks", obs).set_index("period")["mu"]
+    np.testing.assert_allclose(s["hybrid_attacks"], per_year.loc[[2022, 2023]].to_numpy())
+    p = signalling_probability(df, obs).set_index("period")["p"].loc[1:22].to_numpy()
+    np.testing.assert_allclose(s["signalling"], p)
+    x0 = observed_statistics()
+    assert list(x0["hybrid_attacks"]) == [3.0, 12.0] and np.isnan(x0["strikes"][:7]).all()
+    d = ScaledDistance({"strikes": 1.0, "signalling": 1.0}, {"strikes": 0.5, "signalling": 0.1})
+    assert d(x0, x0) == 0.0  # observed strikes equal themselves; a Brier of 0 at the data
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation import __version__
 from simulation import parameters as params
-from simulation.analysis.observed import CALIBRATION_WINDOW, HISTORY_START, observed_events, observed_monthly
+from simulation.analysis.observation import ObservationParams
+from simulation.analysis.observed import (
+    CALIBRATION_WINDOW,
+    HISTORY_START,
+    observed_events,
+    observed_hybrid,
+    observed_monthly,
+    observed_signalling,
+    observed_strikes,
+)
 from simulation.calendar import date_of, month_between, parse_month
 from simulation.errors import AnalysisError, EscalationError, ExperimentError, ScenarioError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
@@ -132,7 +141,15 @@ STATISTICS: dict[str, tuple[float | str, str]] = {
     "aid": ("std", "RMS error of the alliance's monthly aid (aid_total), month by month"),
     "nuclear_signal": (6.0, "months between the first rung >= 6 and the first observed nuclear signal"),
     "no_direct_clash": (1.0, "1 if the run reaches rung >= 7 (direct clash) in the window, else 0"),
+    "strikes": (
+        0.5,
+        "RMS error of log expected strikes launched (observation model) against log observed, full months",
+    ),
+    "hybrid_attacks": (0.7, "RMS error of log((expected attacks + 1) / (observed + 1)) per complete calendar year"),
+    "signalling": (0.15, "Brier score of the announcement probability (observation model) against observed months"),
 }
+#: Statistics read through the observation model (simulation.analysis.observation; docs/ODD.md 10.2).
+_OBSERVED_ESCALATION = ("strikes", "hybrid_attacks", "signalling")
 #: Posterior 90% interval narrower than this share of the prior's: the data identify the parameter.
 IDENTIFIED_RATIO = 0.5
 _SERIES = {"territory": ("territory_held", "ukraine_held_share"), "aid": ("aid_total", "alliance_military_eur_bn")}
@@ -182,6 +199,9 @@ class StatisticsSection(BaseModel):
     aid: StatisticSpec | None = None
     nuclear_signal: StatisticSpec | None = None
     no_direct_clash: StatisticSpec | None = None
+    strikes: StatisticSpec | None = None
+    hybrid_attacks: StatisticSpec | None = None
+    signalling: StatisticSpec | None = None
 
 
 class CalibrationFile(BaseModel):
@@ -582,15 +602,36 @@ def observed_statistics(
         onset = int(months.min()) if len(months) else b + 1
     else:
         onset = month_between(HISTORY_START, signal)
+    strikes = observed_strikes().set_index("month")["strikes"].reindex(range(first, b + 1))
+    signalling = observed_signalling().set_index("month")["signalling"].reindex(range(first, b + 1))
+    hyb = observed_hybrid()
+    years = [y for y in _complete_years(first, b) if y in set(hyb["year"])]
     return {
         "territory": rows["ukraine_held_share"].to_numpy(float),
         "aid": rows["alliance_military_eur_bn"].to_numpy(float),
         "nuclear_signal": float(onset - a),
         "no_direct_clash": 0.0,
+        "strikes": strikes.to_numpy(float),
+        "hybrid_attacks": hyb.set_index("year")["hybrid_attacks"].reindex(years).to_numpy(float),
+        "signalling": signalling.to_numpy(float),
     }
 
 
-def statistics_of(steps: dict[str, np.ndarray], m0: int, m1: int) -> dict[str, Any]:
+def _complete_years(first: int, last: int) -> list[int]:
+    """The calendar years whose months up to December lie in months ``first .. last``.
+
+    A year's first month in the window may be later than January: 2022 starts in March after month 0.
+    """
+    years = []
+    for y in range(int(date_of(HISTORY_START, first)[:4]), int(date_of(HISTORY_START, last)[:4]) + 1):
+        if month_between(HISTORY_START, f"{y}-12") <= last:
+            years.append(y)
+    return years
+
+
+def statistics_of(
+    steps: dict[str, np.ndarray], m0: int, m1: int, obs: ObservationParams | None = None
+) -> dict[str, Any]:
     """The summary statistics of one run's step columns over months ``m0 .. m1``.
 
     The series leave out month 0 (the initial state, set rather than simulated). ``nuclear_signal``
@@ -604,12 +645,23 @@ def statistics_of(steps: dict[str, np.ndarray], m0: int, m1: int) -> dict[str, A
     onset = np.flatnonzero(at[1:] & ~at[:-1]) + 1
     onset = onset[(month[onset] > m0) & (month[onset] <= m1)]
     inside = (month >= m0) & (month <= m1)
-    return {
+    out = {
         "territory": np.asarray(steps["territory_held"], dtype=float)[series],
         "aid": np.asarray(steps["aid_total"], dtype=float)[series],
         "nuclear_signal": float(month[onset[0]] - m0) if onset.size else float(m1 - m0 + 1),
         "no_direct_clash": float((rung[inside] >= DIRECT_CLASH).any()),
     }
+    if obs is not None:  # the observation model's expected values (simulation.analysis.observation)
+        out["strikes"] = obs.strikes_per_launch * np.asarray(steps["strike_launches"], dtype=float)[series]
+        attacks = np.asarray(steps["hybrid_attacks"], dtype=float)
+        years = _complete_years(max(m0, 1), m1)
+        year_of = np.array([int(date_of(HISTORY_START, int(k))[:4]) for k in month])
+        out["hybrid_attacks"] = np.array(
+            [obs.hybrid_per_incident * attacks[(year_of == y) & (month >= 1)].sum() for y in years]
+        )
+        on = (rung >= NUCLEAR_SIGNALLING).astype(float)[series]
+        out["signalling"] = obs.announce_when_signalling * on + obs.announce_base * (1.0 - on)
+    return out
 
 
 def _nan_statistics(n: int) -> dict[str, Any]:
@@ -618,6 +670,9 @@ def _nan_statistics(n: int) -> dict[str, Any]:
         "aid": np.full(n, np.nan),
         "nuclear_signal": np.nan,
         "no_direct_clash": 1.0,
+        "strikes": np.full(n, np.nan),
+        "hybrid_attacks": np.array([np.nan]),
+        "signalling": np.full(n, np.nan),
     }
 
 
@@ -639,7 +694,7 @@ class HistoryModel:
             _, steps, _ = simulate(sc, current_run_seed())
         except EscalationError:
             return _nan_statistics(self.m1 - max(self.m0, 1) + 1)
-        return statistics_of(steps, self.m0, self.m1)
+        return statistics_of(steps, self.m0, self.m1, ObservationParams.from_scenario(sc))
 
 
 @dataclass(frozen=True)
@@ -658,6 +713,16 @@ class ScaledDistance:
                 sim, obs = np.asarray(x[k], dtype=float), np.asarray(x0[k], dtype=float)
                 ok = np.isfinite(obs)
                 e = float(np.sqrt(np.mean((sim[ok] - obs[ok]) ** 2)))
+            elif k in _OBSERVED_ESCALATION:
+                sim, obs = np.asarray(x[k], dtype=float), np.asarray(x0[k], dtype=float)
+                ok = np.isfinite(obs)
+                if k == "strikes":  # log ratio: a month of 100 launches matters as much as one of 800
+                    d = np.log(np.maximum(sim[ok], 1.0)) - np.log(obs[ok])
+                elif k == "hybrid_attacks":
+                    d = np.log((sim[ok] + 1.0) / (obs[ok] + 1.0))
+                else:  # signalling: the Brier score's root
+                    d = sim[ok] - obs[ok]
+                e = float(np.sqrt(np.mean(d**2))) if ok.any() else math.nan
             elif k == "nuclear_signal":
                 e = abs(float(x[k]) - float(x0[k]))
             else:
