@@ -20,7 +20,6 @@ pytest.importorskip("pyabc")
 from simulation import load_scenario
 from simulation.analysis.calibration import (
     ScaledDistance,
-    _generations,
     calibrate,
     load_calibration,
     observed_statistics,
@@ -28,6 +27,7 @@ from simulation.analysis.calibration import (
     posterior_predictive,
     statistics_of,
 )
+from simulation.analysis.calibration.abc import _generations
 from simulation.cli import main
 from simulation.errors import EscalationError, ExperimentError
 from simulation.run import simulate
