@@ -247,14 +247,39 @@ def load_scenario(path_or_name: str | Path | Scenario, overrides: dict[str, Any]
     return _build(raw, path, chain, overridden=set(overrides or ()))
 
 
+#: Deepest nesting of arrays and tables a definition file may have (the deepest shipped one has 3).
+MAX_NESTING = 32
+#: Longest ``extends`` chain (the shipped scenarios use 3).
+MAX_EXTENDS = 64
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text("utf-8"))
+        doc = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         raise ScenarioError(path, None, f"malformed TOML: {e}", int(m.group(1)) if m else None) from None
+    except RecursionError:
+        raise ScenarioError(path, None, f"arrays or tables nested too deeply (at most {MAX_NESTING} levels)") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(path, None, f"not a text file in UTF-8 (byte {e.start}): {e.reason}") from None
     except OSError as e:
         raise ScenarioError(path, None, f"cannot read the file: {e.strerror}") from None
+    _check_nesting(doc, path)
+    return doc
+
+
+def _check_nesting(doc: dict[str, Any], path: Path) -> None:
+    """Refuse arrays and tables nested deeper than MAX_NESTING (validators and copies recurse on them)."""
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ScenarioError(path, None, f"arrays or tables nested too deeply (at most {MAX_NESTING} levels)")
+        if isinstance(value, dict):
+            stack += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1) for v in value]
 
 
 def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Any], list[Path]]:
@@ -262,6 +287,13 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Any], list[Pat
     if path in stack:
         cycle = " -> ".join(p.name for p in [*stack, path])
         raise ScenarioError(stack[-1], "extends", f"extends cycle: {cycle}", _line_of(stack[-1], ("extends",)))
+    if len(stack) >= MAX_EXTENDS:
+        raise ScenarioError(
+            stack[0],
+            "extends",
+            f"the extends chain is longer than {MAX_EXTENDS} files (from {stack[0].name} to {path.name})",
+            _line_of(stack[0], ("extends",)),
+        )
     raw = _read_toml(path)
     parent_ref = raw.pop("extends", None)
     inherit = raw.pop("inherit_events", True)

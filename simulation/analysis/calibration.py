@@ -80,6 +80,8 @@ run is not interrupted), so the resumed posterior is the uninterrupted one.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -104,7 +106,7 @@ from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
 from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection, definition_error
-from simulation.runner.store import Results, Store
+from simulation.runner.store import Results, Store, atomic_path, write_text
 from simulation.scenario import Scenario, _did_you_mean, load_scenario, parse_assignment, to_toml
 
 __all__ = [
@@ -136,7 +138,7 @@ STATISTICS: dict[str, tuple[float | str, str]] = {
 #: Posterior 90% interval narrower than this share of the prior's: the data identify the parameter.
 IDENTIFIED_RATIO = 0.5
 _SERIES = {"territory": ("territory_held", "ukraine_held_share"), "aid": ("aid_total", "alliance_military_eur_bn")}
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 _FILES = ("calibration.json", "calibration.toml", "scenario.toml", "abc.db", "posterior.parquet", "predictive.parquet")
 
 
@@ -697,9 +699,37 @@ def _sha256(path: Path | None) -> str | None:
 
 
 def _write_json(doc: dict[str, Any], path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=str), "utf-8")
-    os.replace(tmp, path)
+    write_text(json.dumps(doc, indent=1, default=str), path)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+#: SQLite's words for a write the file system refused, and the errno each one means.
+_SQLITE_REFUSALS = {
+    "database or disk is full": errno.ENOSPC,
+    "readonly database": errno.EROFS,
+    "disk i/o error": errno.EIO,
+    "unable to open database file": errno.EACCES,
+}
+
+
+@contextlib.contextmanager
+def _database_writes(db: Path) -> Any:
+    """The SQLite history of pyabc refusing a write (full disk, read-only) raises the OSError it means.
+
+    SQLite rolls the transaction back, so the generations already in the history stay whole.
+    """
+    try:
+        yield
+    except Exception as e:
+        text = str(e).lower()
+        for words, code in _SQLITE_REFUSALS.items():
+            if words in text and type(e).__name__ in ("OperationalError", "DatabaseError"):
+                raise OSError(code, os.strerror(code), str(db)) from e
+        raise
 
 
 def _require_pyabc() -> Any:
@@ -735,7 +765,14 @@ def _open_folder(out: Path, cal: Calibration, force: bool, resume: bool) -> dict
     Store.check_writable(out)
     cj = out / "calibration.json"
     if cj.is_file():
-        old = json.loads(cj.read_text("utf-8"))
+        try:
+            old = json.loads(cj.read_text("utf-8"))
+        except ValueError as e:
+            raise ExperimentError(
+                None, "--out", f"{cj} is damaged ({e}); add --force to delete this calibration and start again"
+            ) from None
+        if not isinstance(old, dict):
+            old = {}
         if old.get("fingerprint") == cal.fingerprint():
             return old
         if not force:
@@ -845,8 +882,8 @@ def calibrate(
     record["status"] = "running"
     if old:
         record["resumed"] = [*old.get("resumed", []), _now()]
-    (out / "calibration.toml").write_text(cal.source.read_text("utf-8") if cal.source else "", "utf-8")
-    (out / "scenario.toml").write_text(to_toml(cal.full_scenario), "utf-8")
+    write_text(cal.source.read_text("utf-8") if cal.source else "", out / "calibration.toml")
+    write_text(to_toml(cal.full_scenario), out / "scenario.toml")
     _write_json(record, out / "calibration.json")
     s = cal.settings
     own = executor is None
@@ -866,13 +903,14 @@ def calibrate(
                 stopped = "max_simulations"
                 break
             abc = _abcsmc(cal, sampler)
-            if _has_run(db):
-                abc.load(f"sqlite:///{db}", 1, observed_sum_stat=cal.observed)
-            else:
-                db.unlink(missing_ok=True)
-                abc.new(f"sqlite:///{db}", cal.observed)
-            t0 = time.perf_counter()
-            abc.run(max_nr_populations=1, min_acceptance_rate=s.min_acceptance)
+            with _database_writes(db):
+                if _has_run(db):
+                    abc.load(f"sqlite:///{db}", 1, observed_sum_stat=cal.observed)
+                else:
+                    db.unlink(missing_ok=True)
+                    abc.new(f"sqlite:///{db}", cal.observed)
+                t0 = time.perf_counter()
+                abc.run(max_nr_populations=1, min_acceptance_rate=s.min_acceptance)
             elapsed = time.perf_counter() - t0
             after = _generations(db)
             if len(after) == done:
@@ -887,7 +925,7 @@ def calibrate(
                     f"{g['simulations']} runs ({g['acceptance']:.1%}), ESS {g['ess']:.0f}, {g['wall_time_s']:.1f} s"
                 )
         posterior = read_posterior_db(db, cal.names)
-        posterior.to_parquet(out / "posterior.parquet", index=False)
+        _write_parquet(posterior, out / "posterior.parquet")
         record.update(
             status="complete",
             finished=_now(),
@@ -906,7 +944,8 @@ def calibrate(
             _write_json(record, out / "calibration.json")
     except BaseException:
         record["status"] = "interrupted"
-        _write_json(record, out / "calibration.json")
+        with contextlib.suppress(OSError):  # a full disk: the last calibration.json stays whole
+            _write_json(record, out / "calibration.json")
         raise
     finally:
         if own:
@@ -1212,7 +1251,7 @@ def _predictive(cal: Calibration, out: Path, posterior: pd.DataFrame, executor: 
     prior_bands = _run_predictive(cal, prior, np.ones(len(prior)), out / "predictive" / "prior", "prior", executor)
     bands = pd.concat([post_bands.assign(kind="posterior"), prior_bands.assign(kind="prior")], ignore_index=True)
     bands.insert(0, "kind", bands.pop("kind"))
-    bands.to_parquet(out / "predictive.parquet", index=False)
+    _write_parquet(bands, out / "predictive.parquet")
     post_res = Results(out / "predictive" / "posterior")
     return {
         "posterior": _scores(post_bands),

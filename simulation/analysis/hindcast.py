@@ -35,6 +35,7 @@ from simulation.analysis.observed import CALIBRATION_WINDOW, HISTORY_START, OBSE
 from simulation.calendar import month_between
 from simulation.errors import AnalysisError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
+from simulation.runner.store import write_text
 
 __all__ = [
     "BAND",
@@ -238,7 +239,7 @@ def record_hindcast(
     (:func:`run_hindcast`) or from draws of a posterior (``escalation hindcast --posterior``).
     """
     score = score_hindcast(results.steps, window)
-    (folder / "hindcast.json").write_text(json.dumps(_as_json(score, label), indent=2) + "\n", "utf-8")
+    write_text(json.dumps(_as_json(score, label), indent=2) + "\n", folder / "hindcast.json")
     return HindcastResult(folder=folder, results=results, score=score, start=start)
 
 
