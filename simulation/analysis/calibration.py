@@ -720,15 +720,22 @@ _SQLITE_REFUSALS = {
 def _database_writes(db: Path) -> Any:
     """The SQLite history of pyabc refusing a write (full disk, read-only) raises the OSError it means.
 
-    SQLite rolls the transaction back, so the generations already in the history stay whole.
+    SQLite rolls the transaction back, so the generations already in the history stay whole. pyabc
+    then closes the run with a query on the rolled-back session, whose error hides the first one (a
+    signal, a full disk): the first one is raised instead.
     """
     try:
         yield
     except Exception as e:
-        text = str(e).lower()
-        for words, code in _SQLITE_REFUSALS.items():
-            if words in text and type(e).__name__ in ("OperationalError", "DatabaseError"):
-                raise OSError(code, os.strerror(code), str(db)) from e
+        cause: BaseException | None = e
+        while cause is not None:
+            if isinstance(cause, KeyboardInterrupt):  # SIGINT or SIGTERM inside the database write
+                raise cause from None
+            text = str(cause).lower()
+            for words, code in _SQLITE_REFUSALS.items():
+                if words in text and type(cause).__name__ in ("OperationalError", "DatabaseError"):
+                    raise OSError(code, os.strerror(code), str(db)) from e
+            cause = cause.__cause__ or cause.__context__
         raise
 
 
@@ -820,7 +827,9 @@ def _has_run(db: Path) -> bool:
         return False
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-            return con.execute("SELECT COUNT(*) FROM abc_smc").fetchone()[0] > 0
+            # pyabc commits the run's row and its pre-population (t = -1, the observed data) separately:
+            # a history stopped between the two (a full disk, a signal) has nothing to resume, it starts again
+            return con.execute("SELECT COUNT(*) FROM populations").fetchone()[0] > 0
     except sqlite3.DatabaseError:
         return False
 
