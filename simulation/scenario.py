@@ -422,10 +422,27 @@ def _date_events(values: Any, chain: list[Path]) -> Any:
 def _where(loc: tuple[Any, ...], chain: list[Path]) -> tuple[Path | None, int | None]:
     """The first file of the chain (child first) that sets this key, and its line."""
     for p in chain:
+        if _sets(p, loc):
+            return p, _line_of(p, loc)
+    for p in chain:  # a key no file sets itself (a cross-field check): the first file that mentions it
         line = _line_of(p, loc)
         if line:
             return p, line
     return (chain[0] if chain else None), None
+
+
+def _sets(path: Path, loc: tuple[Any, ...]) -> bool:
+    """Whether the file itself (not a parent) holds the key ``loc`` (an index matches any element)."""
+    try:
+        nodes: list[Any] = [tomllib.loads(path.read_text("utf-8"))]
+    except (OSError, ValueError, RecursionError):
+        return False
+    for part in loc:
+        if isinstance(part, int):
+            nodes = [x for n in nodes if isinstance(n, list) for x in n]
+        else:
+            nodes = [n[part] for n in nodes if isinstance(n, dict) and part in n]
+    return bool(nodes)
 
 
 def _explain(err: dict[str, Any], chain: list[Path], overridden: set[str]) -> ScenarioError:
@@ -488,7 +505,7 @@ def _line_of(path: Path | None, loc: tuple[Any, ...]) -> int | None:
         s = text.strip()
         m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", s)
         if m:
-            section = m.group(1)
+            section = re.sub(r"\s*\.\s*", ".", m.group(1).replace('"', "").replace("'", ""))  # ["russia"], [ a . b ]
             if section == header and s.startswith("[["):
                 seen += 1
             continue

@@ -122,6 +122,10 @@ def hostile_value(depth: int = 3) -> st.SearchStrategy:
     )
 
 
+# Strategies are built once, at import: building them inside a draw costs hypothesis a validation each time.
+_VALUE_1, _VALUE_2 = hostile_value(1), hostile_value(2)
+
+
 def _table(keys: list[str], legal: dict[str, st.SearchStrategy] | None = None) -> st.SearchStrategy:
     """A table whose keys are mostly known ones, with hostile or (sometimes) legal values."""
     legal = legal or {}
@@ -134,39 +138,56 @@ def _table(keys: list[str], legal: dict[str, st.SearchStrategy] | None = None) -
             if k in legal and draw(st.booleans()):
                 out[k] = draw(legal[k])
             else:
-                out[k] = draw(hostile_value(2))
+                out[k] = draw(_VALUE_2)
         return out
 
     return build()
 
 
-_LEGAL_TOP = {p.name: value_of(p) for p in NUMERIC if not p.group}
+_TOP_TABLE = _table(
+    SCENARIO_KEYS, {**{p.name: value_of(p) for p in NUMERIC if not p.group}, "extends": st.sampled_from(NAMES)}
+)
+_GROUP_TABLES = {
+    g: _table(GROUP_KEYS[g] or ["x"], {p.name: value_of(p) for p in NUMERIC if p.group == g}) for g in GROUP_KEYS
+}
+_EVENTS = st.lists(
+    _table(
+        EVENT_KEYS,
+        {
+            "kind": st.sampled_from(["accession", "aid_package", "talks", "set", "government", "x"]),
+            "month": st.integers(-5, 10**6),
+            "member": st.sampled_from(["FIN", "SWE", "USA", "XXX"]),
+        },
+    ),
+    max_size=3,
+)
+_ROSTER = _table(ROSTER_KEYS, {"members": st.lists(st.sampled_from(["USA", "FRA", "GER"]))})
 
 
 @st.composite
 def scenario_documents(draw: st.DrawFn) -> dict:
     """A scenario file's content: known and unknown keys, legal and hostile values, tables and events."""
-    doc = draw(_table(SCENARIO_KEYS, {**_LEGAL_TOP, "extends": st.sampled_from(NAMES)}))
+    doc = draw(_TOP_TABLE)
     for group in draw(st.lists(st.sampled_from(sorted(GROUP_KEYS)), max_size=2, unique=True)):
-        legal = {p.name: value_of(p) for p in NUMERIC if p.group == group}
-        doc[group] = draw(_table(GROUP_KEYS[group] or ["x"], legal))
+        doc[group] = draw(_GROUP_TABLES[group])
     if draw(st.booleans()):
-        events = {"kind": st.sampled_from(["accession", "aid_package", "talks", "set", "government", "x"]),
-                  "month": st.integers(-5, 10**6), "member": st.sampled_from(["FIN", "SWE", "USA", "XXX"])}  # fmt: skip
-        doc["events"] = draw(st.lists(_table(EVENT_KEYS, events), max_size=3))
+        doc["events"] = draw(_EVENTS)
     if draw(st.booleans()):
-        doc["roster"] = draw(_table(ROSTER_KEYS, {"members": st.lists(st.sampled_from(["USA", "FRA", "GER"]))}))
+        doc["roster"] = draw(_ROSTER)
     return doc
 
 
 def _definition(sections: dict[str, list[str]], legal: dict[str, dict[str, st.SearchStrategy]]) -> st.SearchStrategy:
+    names = [*sections, "overrides", "parameters"]
+    tables = {name: _table(sections.get(name, SCENARIO_KEYS), legal.get(name)) for name in names}
+
     @st.composite
     def build(draw: st.DrawFn) -> dict:
         doc = {}
-        for name in draw(st.lists(st.sampled_from([*sections, "overrides", "parameters"]), max_size=4, unique=True)):
-            doc[name] = draw(_table(sections.get(name, SCENARIO_KEYS), legal.get(name)))
+        for name in draw(st.lists(st.sampled_from(names), max_size=4, unique=True)):
+            doc[name] = draw(tables[name])
         if draw(st.booleans()):  # a stray top-level key
-            doc[draw(hostile_text)] = draw(hostile_value(1))
+            doc[draw(hostile_text)] = draw(_VALUE_1)
         return doc
 
     return build()
