@@ -612,3 +612,31 @@ def test_a_real_full_disk_during_a_calibration_then_space_freed(cal, tmpfs, caps
     tmpfs.resize(64 * 1024)
     assert calibrate_cmd(path, out) == 0
     pd.testing.assert_frame_equal(read_posterior(out), whole.posterior)
+
+
+# --- the one mapping of errnos to lines --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code,words",
+    [
+        (errno.ENOSPC, "the disk is full [ENOSPC]"),
+        (errno.EDQUOT, "the disk quota is exceeded [EDQUOT]"),
+        (errno.EIO, "an input/output error"),
+        (errno.EROFS, "the file system is read-only [EROFS]"),
+        (errno.EACCES, "permission denied [EACCES]"),
+        (errno.ENOENT, "a file or folder vanished [ENOENT]"),
+        (errno.EMLINK, "Too many links"),  # any other errno: its own words
+    ],
+)
+def test_every_errno_is_one_line_naming_the_folder_and_the_file(code, words):
+    from simulation.errors import os_error_message
+
+    tmp = "/data/out/steps/chunk=00003/.part-0.parquet.4242.0123456789ab.tmp"  # a temporary of an atomic write
+    line = os_error_message(OSError(code, os.strerror(code), tmp))
+    assert line.startswith(f"/data/out: {words}") and "while writing steps/chunk=00003/part-0.parquet" in line
+    assert "\n" not in line
+    assert ("run the same command again" in line) == (code not in (errno.EROFS, errno.EACCES))
+    pyarrow_style = OSError("[Errno 28] Error writing bytes to file. Detail: [errno 28] No space left on device")
+    pyarrow_style.filename = "/data/out/runs.parquet"
+    assert os_error_message(pyarrow_style).startswith("/data/out: the disk is full [ENOSPC] while writing runs.parquet")

@@ -14,10 +14,12 @@ Guarantees (format 2):
 
 - One writer: a batch takes ``DIR/.lock`` atomically (a hard link of a complete file, so nobody ever
   reads a half-written lock); a second batch is refused, naming the holder. A lock left by a process
-  that died on this host is broken, with a message. Readers take no lock.
+  that died on this host is broken, with a message: a zombie holder (exited, not reaped) or a PID now
+  used by another process (another start time in ``/proc``) counts as dead. Readers take no lock.
 - Atomic files: every file is written under a unique hidden temporary name and renamed into place,
   so a reader sees the old file or the new one, never half of one, and two writers never share a
-  temporary file.
+  temporary file. A write the file system refuses (a full disk) deletes its temporary and raises an
+  ``OSError`` naming the file meant, which the command line reports in one line (exit status 3).
 - Commit records: a chunk counts as done exactly when its record exists and every file it lists has
   the recorded size and SHA-256. A batch verifies the records before it skips a chunk; a damaged
   chunk is recomputed (and said so). Readers check the same checksums and raise one clear
