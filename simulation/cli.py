@@ -32,10 +32,12 @@ Exit statuses (every failure is one line on stderr, never a traceback):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -322,26 +324,24 @@ def _say(line: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-class _signals_as_interruptions:  # noqa: N801 - used as a context manager, like contextlib's
+@contextlib.contextmanager
+def _signals_as_interruptions() -> Iterator[None]:
     """While a command runs, SIGTERM and SIGHUP raise :class:`Terminated` (cleanup runs, as for Ctrl-C)."""
 
-    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-    def __enter__(self) -> None:
-        self.old: dict[int, Any] = {}
-        try:
-            for sig in self.SIGNALS:
-                self.old[sig] = signal.signal(sig, self._raise)
-        except ValueError:  # not the main thread (a notebook's worker thread): leave the signals alone
-            pass
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.old.items():
-            signal.signal(sig, handler)
-
-    @staticmethod
-    def _raise(signum: int, frame: Any) -> None:
+    def interrupt(signum: int, frame: Any) -> None:
         raise Terminated(signum)
+
+    old = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            old[sig] = signal.signal(sig, interrupt)
+    except ValueError:  # not the main thread (a notebook's worker thread): leave the signals alone
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -35,15 +35,13 @@ from simulation.runner import store as store_mod
 from simulation.runner.executors import SerialExecutor
 from simulation.runner.store import _proc_start, verify_store
 
-ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    d = tmp_path_factory.mktemp("small")
-    exp = d / "small.toml"
+    """test_store_faults' small experiment (12 runs, 6 chunks) and its uninterrupted results."""
+    exp = tmp_path_factory.mktemp("small") / "small.toml"
     exp.write_text(SMALL)
-    return exp, run_experiment(exp, d / "clean", executor=SerialExecutor(), progress=False)
+    return exp, run_experiment(exp, exp.parent / "clean", executor=SerialExecutor(), progress=False)
 
 
 def batch(exp, out, *extra):
