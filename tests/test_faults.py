@@ -130,6 +130,7 @@ def test_a_full_disk_during_the_final_consolidation(small, tmp_path, capsys, mon
     assert_left_clean(out)
     assert not (out / "runs.parquet").exists()
     assert committed(out) == 6  # every chunk is committed: the rerun only consolidates
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     monkeypatch.undo()
     assert batch(exp, out) == 0
     assert_same_tables(clean, load_results(out))
@@ -411,6 +412,7 @@ def test_sigterm_during_the_final_consolidation(small, tmp_path, capsys, monkeyp
     monkeypatch.undo()
     assert_left_clean(out)
     assert not (out / "runs.parquet").exists()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     assert batch(exp, out) == 0
     assert_same_tables(clean, load_results(out))
 

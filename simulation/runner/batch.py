@@ -285,6 +285,8 @@ def _run(
                 store.manifest["run_status"] = status.decode()
                 store.write_manifest()
                 last = time.monotonic()
+        bar.close()
+        _finish(store, exp.n_runs, "complete")  # consolidation included: a fault in it is an interruption too
     except BaseException:
         # the commit records on disk are the truth: if even this manifest cannot be written (a full
         # disk), the old one stays whole and the next batch derives the status again
@@ -295,7 +297,6 @@ def _run(
         bar.close()
         if own:
             ex.close()
-    _finish(store, exp.n_runs, "complete")
 
 
 def _check_months(cid: int, rows: list[dict[str, Any]], files: dict[str, dict[str, Any]], horizons: dict) -> None:
