@@ -196,6 +196,14 @@ def shipped_scenarios() -> dict[str, Path]:
     return dict(sorted(out.items()))
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the file system refuses (too long, a NUL byte) instead of an error."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve_path(ref: str | Path, relative_to: Path | None, referrer: Path | None, key: str) -> Path:
     ref_s = str(ref)
     candidates = []
@@ -205,7 +213,7 @@ def _resolve_path(ref: str | Path, relative_to: Path | None, referrer: Path | No
             candidates.append(relative_to / f"{ref_s}.toml")
     candidates.append(Path(ref_s))
     for c in candidates:
-        if c.is_file():
+        if is_file(c):
             return c.resolve()
     shipped = shipped_scenarios()
     if ref_s in shipped:
@@ -489,7 +497,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 def _line_of(path: Path | None, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line number of a key in a TOML file (tomllib does not report it)."""
-    if path is None or not path.is_file():
+    if path is None or not is_file(path):
         return None
     lines = path.read_text("utf-8").splitlines()
     names = [x for x in loc if not isinstance(x, int)]

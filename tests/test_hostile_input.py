@@ -130,6 +130,8 @@ CASES = {
     "calibration nan": ("calibrate", "[calibration]\nmin_epsilon = nan\n[parameters]\nrussia_intent = {}\n"),
     "calibration inf weight": ("calibrate", "[statistics.aid]\nweight = inf\n[parameters]\nrussia_intent = {}\n"),
     "broken": ("calibrate", "[calibration\n"),
+    "name too long": ("run", f'extends = "{"a" * 300}"\n'),  # ENAMETOOLONG from the file system, not a traceback
+    "calibration scenario": ("calibrate", '[calibration]\nscenario = "nope"\n[parameters]\nrussia_intent = {}\n'),
 }
 
 

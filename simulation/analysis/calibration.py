@@ -107,7 +107,7 @@ from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
 from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection, definition_error
 from simulation.runner.store import Results, Store, atomic_path, write_text
-from simulation.scenario import Scenario, _did_you_mean, load_scenario, parse_assignment, to_toml
+from simulation.scenario import Scenario, _did_you_mean, is_file, load_scenario, parse_assignment, to_toml
 
 __all__ = [
     "CALIBRATE_HINT",
@@ -472,13 +472,13 @@ def _resolve(
         ref = s.scenario
         target: str | Path = ref
         for cand in (folder / ref, folder / f"{ref}.toml"):
-            if cand.is_file():
+            if is_file(cand):
                 target = cand
                 break
         try:
             scenario = load_scenario(target, dict(spec.overrides))
         except ScenarioError as e:
-            if e.file is None and e.key and e.key not in spec.overrides:
+            if e.file is None and (not e.key or e.key not in spec.overrides):  # the scenario named: blame the file
                 raise definition_error(path, ("calibration", "scenario"), str(e.detail), overridden) from None
             raise
     start = str(getattr(scenario.values, "start", None) or HISTORY_START)
