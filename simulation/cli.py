@@ -17,20 +17,43 @@
     escalation discover DIR --outcome "peak_rung >= 7" [--min-coverage 0.5] [--alpha 0.05] [--out DIR]
     escalation calibrate CALIBRATION [--out DIR] [--workers N | --dask ADDRESS] [--set key=value ...] [--resume]
 
-Bad input exits with status 2 and one message naming the file, the key and what is allowed.
+Exit statuses (every failure is one line on stderr, never a traceback):
+
+    0    done
+    1    verify found damaged files (it lists them and the repair command)
+    2    bad input: a file, a key, a value, an option or a results folder that cannot be used,
+         named with what is allowed, before any run starts
+    3    could not write: the disk is full, the quota exceeded, the file system read-only, permission
+         denied or an I/O error; what was committed is kept, and the same command resumes once fixed
+    130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM, 129 by SIGHUP: what finished is kept, the lock
+         is released, and the same command resumes
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from simulation import parameters as params
 from simulation.analysis.outcomes import OUTCOMES, SENSITIVITY_OUTCOMES
-from simulation.errors import AnalysisError, EscalationError, PlotError
+from simulation.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_WRITE,
+    AnalysisError,
+    EscalationError,
+    PlotError,
+    Terminated,
+    WriteError,
+    exit_status_of_signal,
+    os_error_message,
+)
 from simulation.scenario import load_scenario, parse_assignment, shipped_scenarios, to_toml
 from simulation.viz.figures import FIGURE_KINDS
 
@@ -132,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="escalation",
         description="Escalation between an alliance, Ukraine and Russia: an agent-based model on Mesa.",
+        epilog="exit status: 0 done, 1 verify found damage, 2 bad input, 3 could not write (disk full, read-only, "
+        "permission), 130/143 interrupted by SIGINT/SIGTERM; after 3 or an interruption the same command resumes",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one scenario and write its tables")
@@ -264,21 +289,65 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (2 for bad input)."""
-    try:
-        args = build_parser().parse_args(argv)
-        return _COMMANDS[args.command](args)
-    except EscalationError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\ninterrupted: what finished is saved; run the same command again to resume", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader left early (`escalation summarize DIR | head`): not an error
-        import os
+    """Entry point; returns the exit status (see the module's docstring: 2 bad input, 3 could not write, 130/143)."""
+    with _signals_as_interruptions():
+        try:
+            _check_working_folder()
+            args = build_parser().parse_args(argv)
+            code = _COMMANDS[args.command](args)
+            sys.stdout.flush()  # a full disk under a redirected stdout fails here, inside the handlers
+            return code
+        except EscalationError as e:
+            _say(f"error: {e}")
+            return EXIT_WRITE if isinstance(e, WriteError) else EXIT_BAD_INPUT
+        except KeyboardInterrupt as e:
+            signum = e.signum if isinstance(e, Terminated) else signal.SIGINT
+            name = signal.Signals(signum).name
+            _say(f"interrupted by {name}: what finished is saved; run the same command again to resume")
+            return exit_status_of_signal(signum)
+        except BrokenPipeError:  # the reader left early (`escalation summarize DIR | head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            return 0
+        except OSError as e:  # the file system refused (disk full, read-only, ...): one line, status 3
+            _say(f"error: {os_error_message(e)}")
+            return EXIT_WRITE
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        return 0
+
+def _check_working_folder() -> None:
+    """Relative paths (and default output folders) need a working folder that still exists."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UsageError(
+            "the current folder no longer exists (deleted or moved meanwhile); cd to an existing folder and run "
+            "the command again"
+        ) from None
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever the message holds (a key or value with a newline stays on one line)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _signals_as_interruptions() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise :class:`Terminated` (cleanup runs, as for Ctrl-C)."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    old = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            old[sig] = signal.signal(sig, interrupt)
+    except ValueError:  # not the main thread (a notebook's worker thread): leave the signals alone
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -307,11 +376,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def write_run(result: Any, out: Path) -> None:
     """Write a run's three tables as Parquet and its resolved scenario as TOML into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    result.steps.to_parquet(out / "steps.parquet", index=False)
-    result.members.to_parquet(out / "members.parquet", index=False)
-    result.events.to_parquet(out / "events.parquet", index=False)
-    (out / "scenario.toml").write_text(to_toml(result.scenario), "utf-8")
+    from simulation.runner.store import atomic_path, write_text
+
+    for name in ("steps", "members", "events"):
+        with atomic_path(out / f"{name}.parquet") as tmp:
+            getattr(result, name).to_parquet(tmp, index=False)
+    write_text(to_toml(result.scenario), out / "scenario.toml")
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -590,7 +660,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from simulation.viz.calibration_plots import draw_calibration
 
     cal = load_calibration(args.calibration, args.overrides)
-    out: Path = args.out or Path("results") / cal.name
+    out = _out_folder(args.out or Path("results") / cal.name)
     if args.dask:
         try:
             import distributed  # noqa: F401

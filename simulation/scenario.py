@@ -196,6 +196,14 @@ def shipped_scenarios() -> dict[str, Path]:
     return dict(sorted(out.items()))
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the file system refuses (too long, a NUL byte) instead of an error."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve_path(ref: str | Path, relative_to: Path | None, referrer: Path | None, key: str) -> Path:
     ref_s = str(ref)
     candidates = []
@@ -205,7 +213,7 @@ def _resolve_path(ref: str | Path, relative_to: Path | None, referrer: Path | No
             candidates.append(relative_to / f"{ref_s}.toml")
     candidates.append(Path(ref_s))
     for c in candidates:
-        if c.is_file():
+        if is_file(c):
             return c.resolve()
     shipped = shipped_scenarios()
     if ref_s in shipped:
@@ -247,14 +255,39 @@ def load_scenario(path_or_name: str | Path | Scenario, overrides: dict[str, Any]
     return _build(raw, path, chain, overridden=set(overrides or ()))
 
 
+#: Deepest nesting of arrays and tables a definition file may have (the deepest shipped one has 3).
+MAX_NESTING = 32
+#: Longest ``extends`` chain (the shipped scenarios use 3).
+MAX_EXTENDS = 64
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text("utf-8"))
+        doc = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         raise ScenarioError(path, None, f"malformed TOML: {e}", int(m.group(1)) if m else None) from None
+    except RecursionError:
+        raise ScenarioError(path, None, f"arrays or tables nested too deeply (at most {MAX_NESTING} levels)") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(path, None, f"not a text file in UTF-8 (byte {e.start}): {e.reason}") from None
     except OSError as e:
         raise ScenarioError(path, None, f"cannot read the file: {e.strerror}") from None
+    _check_nesting(doc, path)
+    return doc
+
+
+def _check_nesting(doc: dict[str, Any], path: Path) -> None:
+    """Refuse arrays and tables nested deeper than MAX_NESTING (validators and copies recurse on them)."""
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ScenarioError(path, None, f"arrays or tables nested too deeply (at most {MAX_NESTING} levels)")
+        if isinstance(value, dict):
+            stack += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1) for v in value]
 
 
 def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Any], list[Path]]:
@@ -262,6 +295,13 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Any], list[Pat
     if path in stack:
         cycle = " -> ".join(p.name for p in [*stack, path])
         raise ScenarioError(stack[-1], "extends", f"extends cycle: {cycle}", _line_of(stack[-1], ("extends",)))
+    if len(stack) >= MAX_EXTENDS:
+        raise ScenarioError(
+            stack[0],
+            "extends",
+            f"the extends chain is longer than {MAX_EXTENDS} files (from {stack[0].name} to {path.name})",
+            _line_of(stack[0], ("extends",)),
+        )
     raw = _read_toml(path)
     parent_ref = raw.pop("extends", None)
     inherit = raw.pop("inherit_events", True)
@@ -390,10 +430,27 @@ def _date_events(values: Any, chain: list[Path]) -> Any:
 def _where(loc: tuple[Any, ...], chain: list[Path]) -> tuple[Path | None, int | None]:
     """The first file of the chain (child first) that sets this key, and its line."""
     for p in chain:
+        if _sets(p, loc):
+            return p, _line_of(p, loc)
+    for p in chain:  # a key no file sets itself (a cross-field check): the first file that mentions it
         line = _line_of(p, loc)
         if line:
             return p, line
     return (chain[0] if chain else None), None
+
+
+def _sets(path: Path, loc: tuple[Any, ...]) -> bool:
+    """Whether the file itself (not a parent) holds the key ``loc`` (an index matches any element)."""
+    try:
+        nodes: list[Any] = [tomllib.loads(path.read_text("utf-8"))]
+    except (OSError, ValueError, RecursionError):
+        return False
+    for part in loc:
+        if isinstance(part, int):
+            nodes = [x for n in nodes if isinstance(n, list) for x in n]
+        else:
+            nodes = [n[part] for n in nodes if isinstance(n, dict) and part in n]
+    return bool(nodes)
 
 
 def _explain(err: dict[str, Any], chain: list[Path], overridden: set[str]) -> ScenarioError:
@@ -440,7 +497,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 def _line_of(path: Path | None, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line number of a key in a TOML file (tomllib does not report it)."""
-    if path is None or not path.is_file():
+    if path is None or not is_file(path):
         return None
     lines = path.read_text("utf-8").splitlines()
     names = [x for x in loc if not isinstance(x, int)]
@@ -456,7 +513,7 @@ def _line_of(path: Path | None, loc: tuple[Any, ...]) -> int | None:
         s = text.strip()
         m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", s)
         if m:
-            section = m.group(1)
+            section = re.sub(r"\s*\.\s*", ".", m.group(1).replace('"', "").replace("'", ""))  # ["russia"], [ a . b ]
             if section == header and s.startswith("[["):
                 seen += 1
             continue

@@ -45,6 +45,7 @@ from simulation.analysis.observed import CALIBRATION_WINDOW, HISTORY_START, OBSE
 from simulation.calendar import date_of, month_between
 from simulation.errors import AnalysisError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
+from simulation.runner.store import write_text
 
 __all__ = [
     "BAND",
@@ -248,10 +249,10 @@ def record_hindcast(
     """
     score = score_hindcast(results.steps, window)
     forecast = forecast_store(results, window)
-    forecast.bands.to_csv(folder / "bands.csv", index=False)
-    forecast.scores.to_csv(folder / "scores.csv", index=False)
+    write_text(forecast.bands.to_csv(index=False), folder / "bands.csv")
+    write_text(forecast.scores.to_csv(index=False), folder / "scores.csv")
     record = {**_as_json(score, label), **_forecast_json(forecast)}
-    (folder / "hindcast.json").write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+    write_text(json.dumps(record, indent=2) + "\n", folder / "hindcast.json")
     return HindcastResult(folder=folder, results=results, score=score, start=start, forecast=forecast)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -252,18 +253,20 @@ def _run(
 ) -> None:
     """The batch itself, with the store open and locked."""
     size = int(store.manifest["chunk_size"])
+    status = bytearray(b"p" * exp.n_runs)
+    for rec in done.values():
+        first = rec["first_run"]
+        status[first : first + len(rec["run_status"])] = rec["run_status"].encode()
+    store.manifest["run_status"] = status.decode()
+    # the manifest first: a batch stopped by any later write (a full disk, a signal) leaves a store its
+    # rerun recognises and resumes, never a folder of stray files it must refuse
+    store.write_manifest()
     write_text(experiment_toml_text(exp.source), store.path / "experiment.toml")
     (store.path / "scenarios").mkdir(exist_ok=True)
     for name, sc in exp.scenarios().items():
         write_text(to_toml(sc), store.path / "scenarios" / f"{name}.toml")
     if "points_file" in store.manifest["design"]:
         _write_design(exp, store.path / "design.parquet")
-    status = bytearray(b"p" * exp.n_runs)
-    for rec in done.values():
-        first = rec["first_run"]
-        status[first : first + len(rec["run_status"])] = rec["run_status"].encode()
-    store.manifest["run_status"] = status.decode()
-    store.write_manifest()
     horizons: dict[int, dict[int, int]] = {}
     bar = _progress(exp.n_runs, exp.n_runs - status.count(b"p"), progress, exp.name)
     own = executor is None
@@ -275,20 +278,25 @@ def _run(
             for row in rows:
                 row.update(exp.point_values(row["point_id"]))
                 status[row["run_id"]] = ord("c") if row["status"] == "complete" else ord("e")
+            store.lock.check()  # the folder still exists and is still ours
             store.commit_chunk(cid, runs_frame(rows, exp.parameter_names), files, fingerprint, size)
             bar.update(len(rows))
             if time.monotonic() - last > 2.0:  # progress for readers; the final status is derived from disk
                 store.manifest["run_status"] = status.decode()
                 store.write_manifest()
                 last = time.monotonic()
+        bar.close()
+        _finish(store, exp.n_runs, "complete")  # consolidation included: a fault in it is an interruption too
     except BaseException:
-        _finish(store, exp.n_runs, "interrupted")
+        # the commit records on disk are the truth: if even this manifest cannot be written (a full
+        # disk), the old one stays whole and the next batch derives the status again
+        with contextlib.suppress(OSError):
+            _finish(store, exp.n_runs, "interrupted")
         raise
     finally:
         bar.close()
         if own:
             ex.close()
-    _finish(store, exp.n_runs, "complete")
 
 
 def _check_months(cid: int, rows: list[dict[str, Any]], files: dict[str, dict[str, Any]], horizons: dict) -> None:

@@ -59,7 +59,7 @@ class ProcessExecutor:
         ctx = multiprocessing.get_context("forkserver")
         # The fork server imports the model once; every worker forks from it ready to run.
         ctx.set_forkserver_preload(["simulation.runner.batch"])
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_leave_sigint_to_parent)
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield results as they complete, keeping the queue short."""
@@ -85,6 +85,13 @@ class ProcessExecutor:
     def close(self) -> None:
         """Stop the workers, cancelling what has not started."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_sigint_to_parent() -> None:
+    """In a worker: Ctrl-C is for the parent to handle (it stops the pool, keeps what finished); no traceback here."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class DaskExecutor:

@@ -51,6 +51,7 @@ from simulation.scenario import (
     _did_you_mean,
     _line_of,
     _read_toml,
+    is_file,
     load_scenario,
     parse_assignment,
 )
@@ -297,7 +298,7 @@ def read_definition(path: str | Path, what: str, shipped: Callable[[], dict[str,
         ExperimentError: no such file or shipped name (with a did-you-mean), or malformed TOML.
     """
     p = Path(path)
-    if not p.is_file():
+    if not is_file(p):
         names = shipped()
         if str(path) not in names:
             raise ExperimentError(
@@ -392,8 +393,8 @@ def _resolve(spec: ExperimentFile, path: Path, overridden: set[str], max_runs: i
 
     def scenario(ref: str, extra: dict[str, Any], loc: tuple[str, ...]) -> Scenario:
         candidate = folder / ref
-        target = candidate if candidate.is_file() or (folder / f"{ref}.toml").is_file() else ref
-        if target is candidate and not candidate.is_file():
+        target = candidate if is_file(candidate) or is_file(folder / f"{ref}.toml") else ref
+        if target is candidate and not is_file(candidate):
             target = folder / f"{ref}.toml"
         try:
             return load_scenario(target, {**base_overrides, **extra})

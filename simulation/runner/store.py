@@ -14,10 +14,12 @@ Guarantees (format 2):
 
 - One writer: a batch takes ``DIR/.lock`` atomically (a hard link of a complete file, so nobody ever
   reads a half-written lock); a second batch is refused, naming the holder. A lock left by a process
-  that died on this host is broken, with a message. Readers take no lock.
+  that died on this host is broken, with a message: a zombie holder (exited, not reaped) or a PID now
+  used by another process (another start time in ``/proc``) counts as dead. Readers take no lock.
 - Atomic files: every file is written under a unique hidden temporary name and renamed into place,
   so a reader sees the old file or the new one, never half of one, and two writers never share a
-  temporary file.
+  temporary file. A write the file system refuses (a full disk) deletes its temporary and raises an
+  ``OSError`` naming the file meant, which the command line reports in one line (exit status 3).
 - Commit records: a chunk counts as done exactly when its record exists and every file it lists has
   the recorded size and SHA-256. A batch verifies the records before it skips a chunk; a damaged
   chunk is recomputed (and said so). Readers check the same checksums and raise one clear
@@ -34,6 +36,7 @@ batch resuming one adopts each of its chunks whose three files read back whole.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -54,7 +57,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.calendar import date_of
-from simulation.errors import StoreError
+from simulation.errors import StoreError, WriteError
 from simulation.metrics import SUMMARY_COLUMNS
 
 __all__ = [
@@ -83,6 +86,14 @@ _OWN_DIRS = ("steps", "members", "parts", "scenarios", "figures")
 _OWN_FILES = ("manifest.json", "runs.parquet", "experiment.toml", "report.html", "design.parquet")
 
 
+def _read_only(path: Path) -> bool:
+    """Whether ``path`` lies on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def chunk_size_for(n_runs: int) -> int:
     """Runs per chunk: about 64 chunks, at most 50 runs each (independent of the worker count)."""
     return int(min(50, max(1, -(-n_runs // 64))))
@@ -106,13 +117,34 @@ def _tmp_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
 
 
+def _named(e: OSError, path: Path) -> OSError:
+    """The error of a write, naming the file meant (a failed ``write`` names none, a temporary its own)."""
+    if e.filename is None or str(e.filename).endswith(".tmp"):
+        e.filename = str(path)
+    return e
+
+
 def _atomic_write_bytes(data: bytes | memoryview | pa.Buffer, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary name to write ``path`` under, renamed into place when the block ends without error.
+
+    A failure (a full disk, a signal) deletes the temporary and leaves ``path`` as it was; an
+    ``OSError`` names ``path`` (``simulation.errors.os_error_message`` turns it into the one line).
+    """
+    path = Path(path)
     tmp = _tmp_for(path)
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield tmp
         os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise _named(e, path) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -156,6 +188,8 @@ def chunk_files(chunk_id: int) -> dict[str, str]:
 def write_chunk_tables(out: Path, chunk_id: int, steps: pa.Table, members: pa.Table) -> dict[str, dict[str, Any]]:
     """Write one chunk's per-step and per-member rows (called in the worker); return their records."""
     f = chunk_files(chunk_id)
+    if not out.is_dir():  # the results folder vanished: do not make a new one holding only this chunk
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(out / f["steps"]))
     return {f["steps"]: write_table(steps, out / f["steps"]), f["members"]: write_table(members, out / f["members"])}
 
 
@@ -215,24 +249,39 @@ def repair_command(path: Path, manifest: dict[str, Any] | None) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _proc_start(pid: int) -> str | None:
-    """The kernel's start time of process ``pid`` (Linux), to tell a live holder from a reused PID."""
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """(state, start time) of process ``pid`` from ``/proc/PID/stat`` (Linux; fields 3 and 22), or None."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    fields = stat.rsplit(")", 1)[1].split()  # the command name in parentheses may hold spaces
+    return fields[0], fields[19]
+
+
+def _proc_start(pid: int) -> str | None:
+    """The kernel's start time of process ``pid`` (Linux), to tell a live holder from a reused PID."""
+    stat = _proc_stat(pid)
+    return stat[1] if stat else None
 
 
 def _alive(pid: int, start: str | None) -> bool:
+    """Whether the lock's holder still runs: not gone, not a zombie (Z, X), and its PID not reused."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    now = _proc_start(pid)
-    return start is None or now is None or now == start
+        pass  # another user's process: it exists; /proc says whether it is ours
+    stat = _proc_stat(pid)
+    if stat is None:
+        return True  # no /proc (not Linux): a process that answers counts as alive
+    state, now = stat
+    if state in ("Z", "X"):  # exited, not yet reaped by its parent (a container whose init does not reap)
+        return False
+    return start is None or now == start
 
 
 class StoreLock:
@@ -275,12 +324,15 @@ class StoreLock:
             StoreError: another live process holds it (the message names host, PID and start).
         """
         tmp = _tmp_for(self.path)
-        tmp.write_text(json.dumps(self._info()), "utf-8")
         try:
+            tmp.write_text(json.dumps(self._info()), "utf-8")
             for _ in range(10):
+                # held before the link: a signal between the link and the next line must not leave our
+                # lock behind (release removes the lock only if it carries our token)
+                self.held = True
                 if self._link(tmp):
-                    self.held = True
                     return
+                self.held = False
                 holder = self.holder()
                 if holder is None:
                     if self.path.exists():
@@ -306,7 +358,9 @@ class StoreLock:
             return True
         except FileExistsError:
             return False
-        except OSError:  # a file system without hard links: exclusive create, then write
+        except OSError as e:  # a file system without hard links: exclusive create, then write
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO):
+                raise _named(e, self.path) from None
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
@@ -335,6 +389,22 @@ class StoreLock:
                     )
             finally:
                 fcntl.flock(guard, fcntl.LOCK_UN)
+
+    def check(self) -> None:
+        """Before a commit: the lock is still ours (the folder has not vanished, nobody broke the lock).
+
+        Raises:
+            FileNotFoundError: the lock (or its whole folder) is gone.
+            StoreError: another process holds the lock now.
+        """
+        holder = self.holder()
+        if holder is None and not self.path.exists():
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(self.path))
+        if holder is not None and holder.get("token") != self.token:
+            raise StoreError(
+                f"{self.path.parent}: another batch took the lock meanwhile (pid {holder.get('pid')} on "
+                f"{holder.get('host')}); this batch stops, its committed chunks are kept"
+            )
 
     def release(self) -> None:
         """Drop the lock if this process still holds it."""
@@ -369,7 +439,10 @@ class Store:
         while not probe.exists():
             probe = probe.parent
         if not os.access(probe, os.W_OK | os.X_OK):
-            raise StoreError(f"{path}: the output folder is not writable ({probe} does not allow writing)")
+            why = "is on a read-only file system" if _read_only(probe) else "does not allow writing"
+            raise WriteError(
+                f"{path}: the output folder is not writable ({probe} {why}); choose --out in a folder you may write"
+            )
 
     # -- opening -------------------------------------------------------------------------------------
 
@@ -391,8 +464,8 @@ class Store:
         """
         self.check_writable(self.path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self.lock.acquire()
         try:
+            self.lock.acquire()
             return self._open(fingerprint, fresh_manifest, force=force, salvage=salvage)
         except BaseException:
             self.lock.release()
@@ -623,6 +696,8 @@ class Store:
                     h.update(block)
             record = {"size": tmp.stat().st_size, "sha256": h.hexdigest()}
             os.replace(tmp, final)
+        except OSError as e:
+            raise _named(e, final) from None
         finally:
             tmp.unlink(missing_ok=True)
         return record

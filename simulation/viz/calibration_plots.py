@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from simulation.analysis.calibration import Prior, read_posterior, weighted_quantile
 from simulation.errors import PlotError
+from simulation.runner.store import write_text
 from simulation.viz.plots import _caption, _figure, _styled, save
 from simulation.viz.style import OKABE_ITO
 
@@ -281,6 +282,5 @@ def render_calibration_report(folder: str | Path) -> str:
 def write_calibration_report(folder: str | Path, out: str | Path | None = None) -> Path:
     """Write the calibration's HTML page (default: FOLDER/report.html); return its path."""
     target = Path(out) if out is not None else Path(folder) / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_calibration_report(folder), "utf-8")
+    write_text(render_calibration_report(folder), target)
     return target

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import textwrap
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
@@ -25,6 +26,7 @@ from simulation import parameters
 from simulation.analysis.outcomes import OUTCOMES, outcomes_by
 from simulation.errors import PlotError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
+from simulation.runner.store import atomic_path
 from simulation.viz.style import OKABE_ITO, STYLE, TOL_MUTED, palette
 
 __all__ = [
@@ -102,8 +104,12 @@ def _caption(fig: Figure, caption: str) -> None:
 
 
 def save(fig: Figure, path: Any, fmt: str | None = None) -> None:
-    """Save a figure with its caption inside the picture."""
-    fig.savefig(path, format=fmt, bbox_inches="tight", dpi=150)
+    """Save a figure with its caption inside the picture (atomically: a full disk leaves no half a figure)."""
+    if not isinstance(path, str | Path):  # a file object (a notebook's buffer)
+        fig.savefig(path, format=fmt, bbox_inches="tight", dpi=150)
+        return
+    with atomic_path(Path(path)) as tmp:
+        fig.savefig(tmp, format=fmt or Path(path).suffix.lstrip(".") or "png", bbox_inches="tight", dpi=150)
 
 
 def _groups(runs: pd.DataFrame, limit: int = 10) -> list[tuple[str, np.ndarray]]:

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from simulation.analysis.outcomes import OUTCOMES, TAIL_OUTCOMES, summary_table, tail_risks
+from simulation.runner.store import write_text
 from simulation.viz.figures import FIGURE_KINDS, PlotData, PlotError, draw
 
 __all__ = ["render_report", "write_report"]
@@ -198,6 +199,5 @@ def _tails_section(data: PlotData) -> list[str]:
 def write_report(data: PlotData, out: str | Path) -> Path:
     """Write the report to ``out``; return its path."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(data), "utf-8")
+    write_text(render_report(data), out)
     return out

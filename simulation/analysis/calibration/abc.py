@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -14,17 +17,49 @@ import numpy as np
 import pandas as pd
 
 from simulation import __version__
-from simulation.analysis.calibration.files import _FILES, _jsonable, _now, _sha256, _write_json
+from simulation.analysis.calibration.files import _FILES, _jsonable, _now, _sha256, _write_json, _write_parquet
 from simulation.analysis.calibration.posterior import identification, read_posterior_db
 from simulation.analysis.calibration.predictive import _predictive
 from simulation.analysis.calibration.schema import Calibration, load_calibration
 from simulation.analysis.calibration.statistics import STATISTICS
 from simulation.errors import AnalysisError, ExperimentError
 from simulation.runner.executors import Executor, make_executor
-from simulation.runner.store import Store
+from simulation.runner.store import Store, write_text
 from simulation.scenario import to_toml
 
 CALIBRATE_HINT = 'calibration needs pyabc, the "calibrate" extra: pip install -e ".[calibrate]" (or "pyabc>=0.13")'
+
+
+#: SQLite's words for a write the file system refused, and the errno each one means.
+_SQLITE_REFUSALS = {
+    "database or disk is full": errno.ENOSPC,
+    "readonly database": errno.EROFS,
+    "disk i/o error": errno.EIO,
+    "unable to open database file": errno.EACCES,
+}
+
+
+@contextlib.contextmanager
+def _database_writes(db: Path) -> Any:
+    """The SQLite history of pyabc refusing a write (full disk, read-only) raises the OSError it means.
+
+    SQLite rolls the transaction back, so the generations already in the history stay whole. pyabc
+    then closes the run with a query on the rolled-back session, whose error hides the first one (a
+    signal, a full disk): the first one is raised instead.
+    """
+    try:
+        yield
+    except Exception as e:
+        cause: BaseException | None = e
+        while cause is not None:
+            if isinstance(cause, KeyboardInterrupt):  # SIGINT or SIGTERM inside the database write
+                raise cause from None
+            text = str(cause).lower()
+            for words, code in _SQLITE_REFUSALS.items():
+                if words in text and type(cause).__name__ in ("OperationalError", "DatabaseError"):
+                    raise OSError(code, os.strerror(code), str(db)) from e
+            cause = cause.__cause__ or cause.__context__
+        raise
 
 
 def _require_pyabc() -> Any:
@@ -60,7 +95,14 @@ def _open_folder(out: Path, cal: Calibration, force: bool, resume: bool) -> dict
     Store.check_writable(out)
     cj = out / "calibration.json"
     if cj.is_file():
-        old = json.loads(cj.read_text("utf-8"))
+        try:
+            old = json.loads(cj.read_text("utf-8"))
+        except ValueError as e:
+            raise ExperimentError(
+                None, "--out", f"{cj} is damaged ({e}); add --force to delete this calibration and start again"
+            ) from None
+        if not isinstance(old, dict):
+            old = {}
         if old.get("fingerprint") == cal.fingerprint():
             return old
         if not force:
@@ -108,7 +150,9 @@ def _has_run(db: Path) -> bool:
         return False
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-            return con.execute("SELECT COUNT(*) FROM abc_smc").fetchone()[0] > 0
+            # pyabc commits the run's row and its pre-population (t = -1, the observed data) separately:
+            # a history stopped between the two (a full disk, a signal) has nothing to resume, it starts again
+            return con.execute("SELECT COUNT(*) FROM populations").fetchone()[0] > 0
     except sqlite3.DatabaseError:
         return False
 
@@ -170,8 +214,8 @@ def calibrate(
     record["status"] = "running"
     if old:
         record["resumed"] = [*old.get("resumed", []), _now()]
-    (out / "calibration.toml").write_text(cal.source.read_text("utf-8") if cal.source else "", "utf-8")
-    (out / "scenario.toml").write_text(to_toml(cal.full_scenario), "utf-8")
+    write_text(cal.source.read_text("utf-8") if cal.source else "", out / "calibration.toml")
+    write_text(to_toml(cal.full_scenario), out / "scenario.toml")
     _write_json(record, out / "calibration.json")
     s = cal.settings
     own = executor is None
@@ -191,13 +235,14 @@ def calibrate(
                 stopped = "max_simulations"
                 break
             abc = _abcsmc(cal, sampler)
-            if _has_run(db):
-                abc.load(f"sqlite:///{db}", 1, observed_sum_stat=cal.observed)
-            else:
-                db.unlink(missing_ok=True)
-                abc.new(f"sqlite:///{db}", cal.observed)
-            t0 = time.perf_counter()
-            abc.run(max_nr_populations=1, min_acceptance_rate=s.min_acceptance)
+            with _database_writes(db):
+                if _has_run(db):
+                    abc.load(f"sqlite:///{db}", 1, observed_sum_stat=cal.observed)
+                else:
+                    db.unlink(missing_ok=True)
+                    abc.new(f"sqlite:///{db}", cal.observed)
+                t0 = time.perf_counter()
+                abc.run(max_nr_populations=1, min_acceptance_rate=s.min_acceptance)
             elapsed = time.perf_counter() - t0
             after = _generations(db)
             if len(after) == done:
@@ -212,7 +257,7 @@ def calibrate(
                     f"{g['simulations']} runs ({g['acceptance']:.1%}), ESS {g['ess']:.0f}, {g['wall_time_s']:.1f} s"
                 )
         posterior = read_posterior_db(db, cal.names)
-        posterior.to_parquet(out / "posterior.parquet", index=False)
+        _write_parquet(posterior, out / "posterior.parquet")
         record.update(
             status="complete",
             finished=_now(),
@@ -231,7 +276,8 @@ def calibrate(
             _write_json(record, out / "calibration.json")
     except BaseException:
         record["status"] = "interrupted"
-        _write_json(record, out / "calibration.json")
+        with contextlib.suppress(OSError):  # a full disk: the last calibration.json stays whole
+            _write_json(record, out / "calibration.json")
         raise
     finally:
         if own:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from simulation.runner.store import atomic_path, write_text
 
 _FILES = ("calibration.json", "calibration.toml", "scenario.toml", "abc.db", "posterior.parquet", "predictive.parquet")
 
@@ -33,6 +35,9 @@ def _sha256(path: Path | None) -> str | None:
 
 
 def _write_json(doc: dict[str, Any], path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=str), "utf-8")
-    os.replace(tmp, path)
+    write_text(json.dumps(doc, indent=1, default=str), path)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)

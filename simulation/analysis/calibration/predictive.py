@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.analysis.calibration.files import _write_parquet
 from simulation.analysis.calibration.posterior import read_posterior, weighted_quantile
 from simulation.analysis.calibration.schema import Calibration, CalibrationFile, _resolve
 from simulation.analysis.calibration.statistics import _SERIES
@@ -155,7 +156,7 @@ def _predictive(cal: Calibration, out: Path, posterior: pd.DataFrame, executor: 
     prior_bands = _run_predictive(cal, prior, np.ones(len(prior)), out / "predictive" / "prior", "prior", executor)
     bands = pd.concat([post_bands.assign(kind="posterior"), prior_bands.assign(kind="prior")], ignore_index=True)
     bands.insert(0, "kind", bands.pop("kind"))
-    bands.to_parquet(out / "predictive.parquet", index=False)
+    _write_parquet(bands, out / "predictive.parquet")
     post_res = Results(out / "predictive" / "posterior")
     return {
         "posterior": _scores(post_bands),

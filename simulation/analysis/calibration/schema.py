@@ -27,9 +27,9 @@ from simulation.analysis.observed import (
 from simulation.calendar import month_between, parse_month
 from simulation.errors import ScenarioError
 from simulation.runner.experiment import definition_error
-from simulation.scenario import Scenario, _did_you_mean, load_scenario, parse_assignment
+from simulation.scenario import Scenario, _did_you_mean, is_file, load_scenario, parse_assignment
 
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class CalibrationSection(BaseModel):
@@ -360,13 +360,13 @@ def _resolve(
         ref = s.scenario
         target: str | Path = ref
         for cand in (folder / ref, folder / f"{ref}.toml"):
-            if cand.is_file():
+            if is_file(cand):
                 target = cand
                 break
         try:
             scenario = load_scenario(target, dict(spec.overrides))
         except ScenarioError as e:
-            if e.file is None and e.key and e.key not in spec.overrides:
+            if e.file is None and (not e.key or e.key not in spec.overrides):  # the scenario named: blame the file
                 raise definition_error(path, ("calibration", "scenario"), str(e.detail), overridden) from None
             raise
     start = str(getattr(scenario.values, "start", None) or HISTORY_START)
