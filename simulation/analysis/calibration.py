@@ -103,7 +103,14 @@ from simulation.errors import AnalysisError, EscalationError, ExperimentError, S
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
-from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection, definition_error
+from simulation.runner.experiment import (
+    DesignPoint,
+    Experiment,
+    ExperimentFile,
+    ExperimentSection,
+    RecordSection,
+    definition_error,
+)
 from simulation.runner.store import Results, Store
 from simulation.scenario import Scenario, _did_you_mean, load_scenario, parse_assignment, to_toml
 
@@ -1095,7 +1102,9 @@ def _predictive_experiment(
         for i, row in enumerate({k: float(v) for k, v in r.items()} for r in values[list(cal.names)].to_dict("records"))
     )
     spec = ExperimentFile(
-        experiment=ExperimentSection(name=name, scenario=base.name, replications=replications, seed=seed)
+        experiment=ExperimentSection(name=name, scenario=base.name, replications=replications, seed=seed),
+        # the predictive bands and the hindcast read the monthly series, never the members
+        record=RecordSection(tables=["runs", "steps"], every=1),
     )
     return Experiment(
         name=name,
