@@ -400,17 +400,10 @@ _STEP_DTYPES = {
 }
 
 
-#: The member arrays kept each month, in the order member_table reads them: SNAPSHOT, then POLITICS.
+#: The member arrays kept each month, in the order member_table reads them: SNAPSHOT (by its MemberArrays
+#: name), then POLITICS.
 _HISTORY = operator.attrgetter(
-    "resolve",
-    "threat",
-    "stockpile",
-    "posture",
-    "aid_lethal",
-    "aid_nonlethal",
-    "aid_training",
-    "fatigue",
-    *(field for field, _ in POLITICS),
+    *("threat" if c == "threat_perception" else c for c in SNAPSHOT), *(field for field, _ in POLITICS)
 )
 
 
