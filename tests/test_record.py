@@ -93,7 +93,7 @@ def test_runs_only_store_says_which_setting_keeps_a_missing_table(full, tmp_path
 def test_a_store_of_another_record_is_refused_unless_forced(full, tmp_path):
     out = tmp_path / "out"
     run_experiment(experiment(tmp_path, '[record]\ntables = ["runs"]'), out, workers=1, progress=False)
-    with pytest.raises(StoreError, match=r"recorded with \[record\] tables = \[\"runs\"\]"):
+    with pytest.raises(StoreError, match=r"tables = \[\"runs\"\].*add --set record.tables=runs "):
         run_experiment(experiment(tmp_path, "", "again.toml"), out, workers=1, progress=False)
     r = run_experiment(
         experiment(tmp_path, "[record]\nmembers_every = 1", "again.toml"), out, workers=1, force=True, progress=False

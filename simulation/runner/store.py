@@ -468,10 +468,13 @@ class Store:
         kept = None if old is None else old.get("record", FULL_RECORD)
         if old is not None and old.get("fingerprint") == fingerprint and kept != self.record:
             if not force:
+                values = {k: kept.get(k, v) for k, v in FULL_RECORD.items()}
+                values["tables"] = ",".join(values["tables"])
+                sets = " ".join(f"--set record.{k}={v}" for k, v in values.items())
                 raise StoreError(
                     f"{self.path} holds results of this experiment recorded with [record] {_record_text(kept)}, "
-                    f"not {_record_text(self.record)}; choose another --out, or add --force to delete them and "
-                    "start again"
+                    f"not {_record_text(self.record)}; to resume it, add {sets}; or choose another --out, or add "
+                    "--force to delete them and start again"
                 )
             self.say(f"{self.path}: deleting the results recorded with [record] {_record_text(kept)}")
             self.wipe()
