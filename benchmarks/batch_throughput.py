@@ -50,12 +50,12 @@ RECORDS = {
 }
 
 
-def mesa_batch_run(n: int, processes: int) -> float:
+def mesa_batch_run(n: int, processes: int) -> tuple[float, float]:
     import mesa
 
     from simulation import EscalationModel
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rows = mesa.batch_run(
         EscalationModel,
         parameters={"scenario": "baseline"},
@@ -65,22 +65,22 @@ def mesa_batch_run(n: int, processes: int) -> float:
         data_collection_period=1,
         display_progress=False,
     )
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert len(rows) == n * 121
-    return n / elapsed
+    return n / elapsed, n / cpu
 
 
-def ours(n: int, workers: int, folder: Path, record: str) -> float:
+def ours(n: int, workers: int, folder: Path, record: str) -> tuple[float, float]:
     from simulation.runner import run_experiment
 
     exp = folder / f"e{n}.toml"
     exp.write_text(EXPERIMENT.format(n=n, record=record))
     out = folder / f"out-{n}-{workers}-{len(list(folder.iterdir()))}"
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     r = run_experiment(exp, out, workers=workers, progress=False)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert len(r.runs) == n
-    return n / elapsed
+    return n / elapsed, n / cpu
 
 
 def parent_peak_rss_mb(n: int, workers: int, folder: Path) -> float:
@@ -110,10 +110,17 @@ def main() -> None:
         folder = Path(d)
         mesa_rate = mesa_batch_run(a.runs, w)
         rate = {label: ours(a.runs, w, folder, record) for label, record in RECORDS.items()}
+        # with 1 worker everything runs in this process, so runs per CPU second are comparable too (and
+        # far less sensitive than wall time to other jobs on a shared machine)
+        cpu = w == 1
         print(f"{a.runs} runs of the baseline (32 members, 120 months) on {w} worker(s)")
-        print(f"  {'mesa.batch_run':26s} {mesa_rate:7.1f} runs/s")
+        per_cpu = f"  {mesa_rate[1]:7.1f} runs/CPU s" if cpu else ""
+        print(f"  {'mesa.batch_run':28s} {mesa_rate[0]:7.1f} runs/s{per_cpu}")
         for label, r in rate.items():
-            print(f"  ours, {label:20s} {r:7.1f} runs/s  {r / mesa_rate:5.2f}x mesa.batch_run")
+            line = f"  ours, {label:22s} {r[0]:7.1f} runs/s  {r[0] / mesa_rate[0]:5.2f}x"
+            if cpu:
+                line += f"  {r[1]:7.1f} runs/CPU s  {r[1] / mesa_rate[1]:5.2f}x"
+            print(line + "  mesa.batch_run")
         print("  goals: >= 2x without members, >= 1x with them")
         if not a.skip_memory:
             peaks = {n: parent_peak_rss_mb(n, w, folder) for n in a.memory_runs}
