@@ -7,6 +7,10 @@ are also rewritten as format 2 wrote them (float64 and int64 columns, snappy) fo
 Goals: the default record of a plain batch at most 35 kB a 120-month run; runs only at most 2 kB a run.
 
     python benchmarks/record_size.py [--runs 100] [--workers 2]
+
+Measured 2026-12-01 (50 runs in one chunk; store sizes do not depend on the machine's load): format 2
+281 kB a run; the default 20.3 kB (steps 5.7, members yearly 13.8); everything monthly 169 kB; runs and
+monthly steps 6.5 kB; runs and yearly steps 1.5 kB; final month only 2.5 kB; runs only 0.8 kB.
 """
 
 from __future__ import annotations
