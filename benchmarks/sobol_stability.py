@@ -4,7 +4,8 @@ Runs ``experiments/sobol_core.toml`` once with a large base sample (``--samples`
 then analyses prefixes of it: in Saltelli's scheme every base sample contributes a block of 2D + 2
 consecutive rows, so the first n blocks are a valid design of n base samples. For each outcome it
 prints the top three parameters by ST at n = 8, 16, ... and the smallest n from which the top three
-(as an ordered list) no longer changes.
+(as an ordered list) no longer changes. It also prints the batch's wall time and its bytes on disk
+(issue 19: under 300 MB at N = 1,024).
 
     python benchmarks/sobol_stability.py [--samples 256] [--out results/sobol-stability]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -30,7 +32,12 @@ def main() -> None:
     t0 = time.perf_counter()
     results = run_experiment(exp, a.out, progress=False)
     wall = time.perf_counter() - t0
-    print(f"sobol_core at N={a.samples}: {exp.n_runs} runs in {wall:.0f} s ({exp.n_runs / wall:.0f} runs/s)")
+    disk = sum(f.stat().st_size for f in Path(a.out).rglob("*") if f.is_file())
+    print(
+        f"sobol_core at N={a.samples}: {exp.n_runs} runs in {wall:.0f} s ({exp.n_runs / wall:.0f} runs/s), "
+        f"{disk / 1e6:.1f} MB on disk ({disk / exp.n_runs:.0f} bytes a run; [record] {exp.record.to_dict()}; "
+        "goal at N=1024: under 300 MB)"
+    )
     table = outcomes_by_point(results.runs)
     x, problem = exp.matrix(), problem_of(exp)
     block = 2 * len(exp.parameter_names) + 2

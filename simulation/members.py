@@ -137,6 +137,12 @@ class MemberArrays:
     nb_mean: np.ndarray | None = field(default=None)  # dense row-normalised weights (small rosters), else None
     inv_w: np.ndarray = field(default=None)  # 1 / w
     willing_per_stance: np.ndarray = field(default=None)  # capacity / h0 (x the stance factor: capacity acted on)
+    # kept by decide between refreshes (None: to be computed): the products of constant factors of the drive
+    fear_drive: np.ndarray | None = field(default=None)  # richardson.fear_alliance x fear_mult
+    grievance_drive: np.ndarray | None = field(default=None)  # richardson.grievance_alliance x fear_mult
+    support_pull: np.ndarray | None = field(default=None)  # members.support_rate x support0 (politics)
+    policy_seen: np.ndarray | None = field(default=None)  # the aid_policy array last read by decide ...
+    own_policy: bool = field(default=True)  # ... and whether any donor in it has its own aid level
 
     DERIVED = (
         "w",
@@ -157,6 +163,11 @@ class MemberArrays:
         "nb_mean",
         "inv_w",
         "willing_per_stance",
+        "fear_drive",
+        "grievance_drive",
+        "support_pull",
+        "policy_seen",
+        "own_policy",
     )
 
     @classmethod
@@ -220,6 +231,7 @@ class MemberArrays:
             self.nb_mean = dense * self.nb_inv[:, None]
         self.inv_w = 1.0 / self.w
         self.willing_per_stance = self.capacity / self.stance_norm
+        self.fear_drive = self.grievance_drive = self.support_pull = self.policy_seen = None
 
 
 @cache
@@ -417,8 +429,11 @@ def politics(model: EscalationModel, draws: np.ndarray, month: int) -> None:
     """
     m, mp = model.m, model.params.members
     a = mp.support_rate
+    if m.support_pull is None:  # a x S0: constant between refreshes
+        m.support_pull = a * m.support0
     # S + a*(S0*(1 - e*phi*f) - S), arranged for few array operations (a new array: see MemberArrays)
-    support = m.support * (1.0 - a) + a * m.support0
+    support = m.support * (1.0 - a)
+    support += m.support_pull
     cost = a * mp.support_erosion * model.fatigue
     if cost > 0.0:
         support -= cost * (m.support0 * m.fatigue)
@@ -471,24 +486,29 @@ def decide(model: EscalationModel) -> None:
     mp = p.members
     unity, y = model.member_unity, model.russia.intensity
     self_deterrence = mp.risk_aversion * max(0.0, y - mp.fear_threshold)
-    drive = (
-        ra.fear_alliance * m.fear_mult * m.threat
-        - ra.restraint_alliance * m.resolve
-        + ra.grievance_alliance * m.fear_mult * model.aid_level
-        - self_deterrence * m.risk_mult
-        - model.fatigue * mp.fatigue_weight * m.fatigue
-        + _relative_terms(model)
-    )
+    if m.fear_drive is None:  # constant between refreshes: (k x fear_mult) x T is the product computed before
+        m.fear_drive = ra.fear_alliance * m.fear_mult
+        m.grievance_drive = ra.grievance_alliance * m.fear_mult
+    # the drive's terms summed in the same order as ever (in place on a temporary: the same values)
+    drive = m.fear_drive * m.threat
+    drive -= ra.restraint_alliance * m.resolve
+    drive += m.grievance_drive * model.aid_level
+    drive -= self_deterrence * m.risk_mult
+    drive -= model.fatigue * mp.fatigue_weight * m.fatigue
+    drive += _relative_terms(model)
     mean_drive = float(m.w @ drive)
     mean_r = float(m.w @ m.resolve)
     consensus = mean_drive + mp.consensus_pull * (mean_r - m.resolve)
     r = m.resolve + ra.response * ((1.0 - unity) * drive + unity * consensus)
     if model.bounded:
-        r = np.minimum(np.maximum(r, 0.0), 1.0)
+        r = np.minimum(np.maximum(r, 0.0, out=r), 1.0, out=r)
     m.resolve = r
-    level = np.where(np.isnan(m.aid_policy), model.aid_level, m.aid_policy)
+    if m.aid_policy is not m.policy_seen:  # a new array only when an event gives a donor its own level
+        m.policy_seen, m.own_policy = m.aid_policy, not bool(np.isnan(m.aid_policy).all())
+    level = np.where(np.isnan(m.aid_policy), model.aid_level, m.aid_policy) if m.own_policy else model.aid_level
     # share of capacity given this month; resolve beyond 1 (bounds off) cannot give beyond capacity
-    frac = level * np.minimum(np.maximum(r, 0.0), 1.0) * m.stockpile
+    # (bounded, r is already in [0, 1])
+    frac = level * (r if model.bounded else np.minimum(np.maximum(r, 0.0), 1.0)) * m.stockpile
     m.willing = m.willing_per_stance * stance_factor(m.stance, mp)
     aid = frac * m.willing
     m.aid_lethal = aid * m.lethal_share

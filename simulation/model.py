@@ -18,6 +18,7 @@ the same scenario and seed give bit-identical results. The model returns data; i
 
 from __future__ import annotations
 
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -371,19 +372,7 @@ class EscalationModel(mesa.Model):
         self.datacollector.collect(self)
         # The member arrays are replaced, never changed in place, each month, so keeping references
         # is a snapshot (MemberArrays documents the rule; test_member_history_is_a_snapshot checks it).
-        self._member_history.append(
-            (
-                m.resolve,
-                m.threat,
-                m.stockpile,
-                m.posture,
-                m.aid_lethal,
-                m.aid_nonlethal,
-                m.aid_training,
-                m.fatigue,
-                *(getattr(m, field) for field, _ in POLITICS),
-            )
-        )
+        self._member_history.append(_HISTORY(m))
 
     def member_table(self) -> dict[str, np.ndarray]:
         """Per month and member columns (``MEMBER_COLUMNS``) as arrays, one entry per row."""
@@ -428,6 +417,13 @@ _STEP_DTYPES = {
 }
 
 
+#: The member arrays kept each month, in the order member_table reads them: SNAPSHOT (by its MemberArrays
+#: name), then POLITICS.
+_HISTORY = operator.attrgetter(
+    *("threat" if c == "threat_perception" else c for c in SNAPSHOT), *(field for field, _ in POLITICS)
+)
+
+
 class ScalarCollector(mesa.DataCollector):
     """A DataCollector for model attributes that hold immutable scalars (float, int, bool).
 
@@ -439,11 +435,13 @@ class ScalarCollector(mesa.DataCollector):
     def __init__(self, names: tuple[str, ...]):
         """Collect the model attributes ``names`` each time ``collect`` is called."""
         super().__init__(model_reporters={n: n for n in names})
-        self._columns = [(self.model_vars[n], n) for n in names]
+        self._columns = [self.model_vars[n].append for n in names]
+        # every attribute in one call (attrgetter of one name returns the value, not a tuple)
+        self._values = operator.attrgetter(*names, *names[:1]) if len(names) == 1 else operator.attrgetter(*names)
 
     def collect(self, model: mesa.Model) -> None:
         """Append the current value of every attribute."""
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        for column, name in self._columns:
-            column.append(getattr(model, name))
+        for append, value in zip(self._columns, self._values(model), strict=False):
+            append(value)

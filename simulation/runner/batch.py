@@ -14,12 +14,13 @@ import numpy as np
 import pyarrow as pa
 
 from simulation import __version__
-from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS, summarize
+from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS, recorded, summarize
 from simulation.run import simulate
 from simulation.runner.executors import Executor, make_executor
 from simulation.runner.experiment import (
     DEFAULT_MAX_RUNS,
     Experiment,
+    Record,
     experiment_toml_text,
     file_sha256,
     load_experiment,
@@ -29,6 +30,7 @@ from simulation.runner.store import (
     Results,
     Store,
     StoreError,
+    arrow_table,
     chunk_files,
     chunk_size_for,
     runs_frame,
@@ -40,6 +42,8 @@ from simulation.scenario import Scenario, to_toml
 
 __all__ = ["Chunk", "run_experiment"]
 
+RECORD_ALL = Record()  # every table, every month
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -49,19 +53,22 @@ class Chunk:
     out: str
     runs: tuple[tuple[int, int, int, int], ...]  # (run_id, point_id, replicate, seed)
     scenarios: dict[int, Scenario]
+    record: Record = RECORD_ALL
 
 
 def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Run a chunk (in a worker): write its steps and members parts; return its runs' rows and file records.
+    """Run a chunk (in a worker): write the parts its record keeps; return its runs' rows and file records.
 
     A run that raises is recorded with its error and the chunk goes on; so is a run that does not
     cover every month from 0 to its horizon (unless the model recorded why it stopped): a store never
-    holds a run with missing months. Columns stay numpy arrays until one Arrow table per chunk is
-    written: no per-run DataFrame.
+    holds a run with missing months. The summary is computed from every month (float64) before the
+    record keeps some of them (``every``) and the store narrows their types. Columns stay numpy arrays
+    until one Arrow table per chunk is written: no per-run DataFrame.
     """
     steps: list[dict[str, np.ndarray]] = []
     members: list[dict[str, np.ndarray]] = []
     rows = []
+    tables, every, members_every = chunk.record.tables, chunk.record.every, chunk.record.members_every
     for run_id, point_id, rep, seed in chunk.runs:
         sc = chunk.scenarios[point_id]
         row: dict[str, Any] = {
@@ -84,25 +91,26 @@ def run_chunk(chunk: Chunk) -> tuple[int, list[dict[str, Any]], dict[str, dict[s
             got = f"months {int(months[0])}..{int(months[-1])} ({len(months)} rows)" if len(months) else "no month"
             rows.append({**row, "status": "error", "error": f"IncompleteRun: {got}, not 0..{horizon}"})
             continue
-        steps.append({"run_id": np.full(len(months), run_id, dtype=np.int64), **s})
-        members.append({"run_id": np.full(len(m["month"]), run_id, dtype=np.int64), **m})
-        note = f"stopped at month {int(months[-1])}: {stopped}" if stopped else ""
-        rows.append({**row, "status": "complete", "error": note, "_months": len(months), **summarize(s)})
+        final = int(months[-1])
+        kept = 0
+        if "steps" in tables:
+            keep = recorded(months, every, final)
+            kept = int(keep.sum())
+            steps.append({"run_id": np.full(kept, run_id, dtype=np.int64), **{c: s[c][keep] for c in STEP_COLUMNS}})
+        if "members" in tables:
+            keep = recorded(m["month"], members_every, final)
+            members.append(
+                {"run_id": np.full(int(keep.sum()), run_id, dtype=np.int64), **{c: m[c][keep] for c in MEMBER_COLUMNS}}
+            )
+        note = f"stopped at month {final}: {stopped}" if stopped else ""
+        rows.append({**row, "status": "complete", "error": note, "_months": len(months), "_kept": kept, **summarize(s)})
+    parts = {"steps": (steps, STEP_COLUMNS), "members": (members, MEMBER_COLUMNS)}
     files = write_chunk_tables(
-        Path(chunk.out), chunk.chunk_id, _table(steps, STEP_COLUMNS), _table(members, MEMBER_COLUMNS)
+        Path(chunk.out),
+        chunk.chunk_id,
+        {name: arrow_table(rows_of, ("run_id", *cols)) for name, (rows_of, cols) in parts.items() if name in tables},
     )
     return chunk.chunk_id, rows, files
-
-
-def _table(parts: list[dict[str, np.ndarray]], columns: tuple[str, ...]) -> pa.Table:
-    names = ["run_id", *columns]
-    if not parts:
-        return pa.table({n: pa.array([], type=pa.string() if n == "iso3" else pa.float64()) for n in names})
-    arrays = []
-    for n in names:
-        joined = np.concatenate([p[n] for p in parts])
-        arrays.append(pa.array(joined, type=pa.string()) if joined.dtype == object else pa.array(joined))
-    return pa.table(arrays, names=names)
 
 
 def _now() -> str:
@@ -124,6 +132,7 @@ def _manifest(exp: Experiment, chunk_size: int) -> dict[str, Any]:
         design["points_file"] = "design.parquet"
     return {
         "format": FORMAT,
+        "record": exp.record.to_dict(),
         "experiment": {
             "name": exp.name,
             "description": exp.description,
@@ -190,7 +199,7 @@ def _chunks(
                 scenarios[pid] = exp.points[pid].scenario
             runs.append((r, pid, rep, int(seeds[r])))
         horizons[cid] = {pid: sc.values.steps for pid, sc in scenarios.items()}
-        yield Chunk(cid, str(out), tuple(runs), scenarios)
+        yield Chunk(cid, str(out), tuple(runs), scenarios, exp.record)
 
 
 def run_experiment(
@@ -300,18 +309,18 @@ def _run(
 
 
 def _check_months(cid: int, rows: list[dict[str, Any]], files: dict[str, dict[str, Any]], horizons: dict) -> None:
-    """At commit: every complete run has months 0..horizon, and the steps part holds exactly those rows."""
+    """At commit: every complete run has months 0..horizon, and the steps part holds exactly the months kept."""
     total = 0
     for row in rows:
         months = row.pop("_months", 0)
-        total += months
+        total += row.pop("_kept", 0)
         if row["status"] == "complete" and months != horizons[row["point_id"]] + 1 and not row["error"]:
             raise StoreError(
                 f"chunk {cid}: run {row['run_id']} has {months} months, not {horizons[row['point_id']] + 1}"
             )
-    written = files[chunk_files(cid)["steps"]]["rows"]
-    if written != total:
-        raise StoreError(f"chunk {cid}: the steps part has {written} rows, its runs {total} months")
+    steps = files.get(chunk_files(cid)["steps"])
+    if steps is not None and steps["rows"] != total:
+        raise StoreError(f"chunk {cid}: the steps part has {steps['rows']} rows, its runs {total} recorded months")
 
 
 def _finish(store: Store, n_runs: int, status: str) -> None:

@@ -18,6 +18,15 @@
     [overrides]                      # optional: fixed scenario parameters for every run
     misperception = 0.3
 
+    [record]                         # optional: what the store keeps (the runs table always)
+    tables = ["runs", "steps"]       # any of runs, steps, members
+    every = 12                       # steps: months 0, 12, 24, ... and the final month; 0: the final month only
+    members_every = 12               # the members' period (default: every)
+
+Record defaults (:data:`RECORD_DEFAULTS`): a grid or a list of scenarios keeps the steps every month
+and the members every 12 months (what its figures draw); a sampled design (lhs, sobol, saltelli,
+morris) keeps the runs table only, which is all that scenario discovery and sensitivity analysis read.
+
 Seeds: ``SeedSequence(seed).spawn(2)`` gives one sequence for sampling the design and one for the
 runs; the runs' sequence is spawned once per (design point, replicate), points in design order and
 replicates within a point, and each child gives the run's integer seed. The seeds are fixed before
@@ -58,10 +67,13 @@ from simulation.scenario import (
 
 __all__ = [
     "DEFAULT_MAX_RUNS",
+    "RECORD_DEFAULTS",
+    "RECORD_TABLES",
     "DesignPoint",
     "DesignPoints",
     "Experiment",
     "ExperimentError",
+    "Record",
     "load_experiment",
     "point_label",
     "shipped_experiments",
@@ -106,12 +118,67 @@ class DesignSection(BaseModel):
     levels: int = Field(4, ge=2, le=100, description="morris: number of grid levels")
 
 
+#: The tables a store can keep; ``runs`` (one summary row per run) is always kept.
+RECORD_TABLES: tuple[str, ...] = ("runs", "steps", "members")
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a batch keeps: its tables (``runs`` always) and the recording period of each, in months.
+
+    A period ``N >= 1`` keeps months 0, N, 2N, ... and the final month of each run; ``0`` keeps the final
+    month only. ``every`` is the steps table's period, ``members_every`` the members table's. The per-run
+    summary is computed from every month whatever is kept.
+    """
+
+    tables: tuple[str, ...] = RECORD_TABLES
+    every: int = 1
+    members_every: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the manifest and the commit records keep it."""
+        return {"tables": list(self.tables), "every": self.every, "members_every": self.members_every}
+
+    def period(self, table: str) -> int:
+        """The recording period of ``table`` (``steps`` or ``members``)."""
+        return self.members_every if table == "members" else self.every
+
+
+#: The default record of each design kind: what its analyses and figures read. A grid or a list of
+#: scenarios keeps the monthly steps (escalation curves, the spiral, ladder occupancy, the hindcast) and
+#: the members yearly (the members figure: their aid share and their course; a monthly members table is
+#: 85% of a full store); a sampled design keeps the runs only (sensitivity indices, scenario discovery).
+RECORD_DEFAULTS: dict[str, Record] = {
+    "grid": Record(members_every=12),
+    "scenarios": Record(members_every=12),
+    "lhs": Record(("runs",)),
+    "sobol": Record(("runs",)),
+    "saltelli": Record(("runs",)),
+    "morris": Record(("runs",)),
+}
+
+
+class RecordSection(BaseModel):
+    """The ``[record]`` table (a key not given: the design kind's default, :data:`RECORD_DEFAULTS`)."""
+
+    model_config = _STRICT
+    # None (not validated): not given
+    tables: list[Literal["runs", "steps", "members"]] = Field(
+        None, description="the tables kept: any of runs, steps, members (runs is always kept)"
+    )
+    every: int = Field(None, ge=0, le=100_000, description="record the steps every N months (0: the final month only)")
+    members_every: int = Field(
+        None, ge=0, le=100_000, description="record the members every N months (default: every; 0: the final month)"
+    )
+
+
 class ExperimentFile(BaseModel):
     """A whole experiment file."""
 
     model_config = _STRICT
     experiment: ExperimentSection = Field(default_factory=ExperimentSection)
     design: DesignSection = Field(default_factory=DesignSection)
+    record: RecordSection = Field(default_factory=RecordSection)
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -201,6 +268,19 @@ class Experiment:
     sets: tuple[str, ...] = ()  # the command line's --set overrides, kept to name the command that repeats it
     design_matrix: Any = field(default=None, repr=False, compare=False)  # sampled designs: the typed matrix
     _fingerprint: str = field(default="", repr=False, compare=False)
+
+    @property
+    def record(self) -> Record:
+        """What the batch keeps: the file's ``[record]``, else the design kind's default."""
+        rec = self.spec.record
+        default = RECORD_DEFAULTS[self.spec.design.kind]
+        tables = default.tables if rec.tables is None else tuple(t for t in RECORD_TABLES if t in {"runs", *rec.tables})
+        every = default.every if rec.every is None else rec.every
+        if rec.members_every is not None:
+            members = rec.members_every
+        else:  # an explicit every sets both periods
+            members = default.members_every if rec.every is None else rec.every
+        return Record(tables, every, members)
 
     def scenarios(self) -> dict[str, Scenario]:
         """The resolved scenarios worth keeping with the results: the base, or each listed scenario."""
@@ -332,15 +412,21 @@ def load_experiment(
     """
     p, raw = read_definition(path, "experiment", shipped_experiments)
     overridden = _apply_sets(raw, sets or {}, p)
+    tables = raw.get("record", {}).get("tables") if isinstance(raw.get("record"), dict) else None
+    if isinstance(tables, str):  # --set record.tables=runs,steps
+        raw["record"]["tables"] = [t.strip() for t in tables.split(",") if t.strip()]
     try:
         spec = ExperimentFile(**raw)
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(str(x) for x in err["loc"])
+        if loc[:2] == ("record", "tables"):
+            loc = loc[:2]  # the list, not its n-th item
         key = ".".join(loc)
         line = None if key in overridden else _line_of(p, loc)
         if err["type"] == "extra_forbidden":
-            model = {"experiment": ExperimentSection, "design": DesignSection}.get(loc[0]) if len(loc) > 1 else None
+            sections = {"experiment": ExperimentSection, "design": DesignSection, "record": RecordSection}
+            model = sections.get(loc[0]) if len(loc) > 1 else None
             options = sorted((model or ExperimentFile).model_fields)
             msg = f"unknown key{_did_you_mean(loc[-1], options)}; allowed here: {', '.join(options)}"
         else:
@@ -359,7 +445,7 @@ def _apply_sets(raw: dict[str, Any], sets: list[str] | dict[str, Any], path: Pat
     done = set()
     for key, value in pairs.items():
         head = key.split(".", 1)[0]
-        if head in ("experiment", "design"):
+        if head in ("experiment", "design", "record"):
             target = raw
             parts = key.split(".")
             for part in parts[:-1]:

@@ -1,6 +1,6 @@
 """The results folder: a store that survives interruption, concurrent writers and damaged files.
 
-    DIR/manifest.json          experiment file and hash, package version, design, seeds, times, status
+    DIR/manifest.json          experiment file and hash, package version, design, seeds, record, times, status
     DIR/experiment.toml        the experiment file as it was run
     DIR/scenarios/NAME.toml    the resolved scenario(s): the base of a sweep, or each listed scenario
     DIR/runs.parquet           one row per run: run_id, design point, seed, status, summary metrics
@@ -29,8 +29,15 @@ Guarantees (format 2):
 - Salvage: records carry the experiment's fingerprint, so with the manifest lost, ``force`` or
   ``salvage`` keeps the committed chunks of the same experiment and recomputes only the rest.
 
-Stores of format 1 (no commit records: a chunk was done when its runs part existed) still load; a
-batch resuming one adopts each of its chunks whose three files read back whole.
+Format 3 (compact tables): the ``[record]`` of the experiment says which of the steps and members
+tables exist and which months they keep (the manifest's and each commit record's ``record``); their
+columns have the types of ``simulation.metrics.STORED_TYPES`` (narrow integers, float32, booleans) and
+every file is compressed with zstd. A reader asking for a table the store did not keep gets one
+:class:`StoreError` naming the ``[record]`` setting that keeps it.
+
+Stores of format 2 (float64 columns, snappy) read and verify as they are. Stores of format 1 (no
+commit records: a chunk was done when its runs part existed) still load; a batch resuming one adopts
+each of its chunks whose three files read back whole.
 """
 
 from __future__ import annotations
@@ -52,30 +59,38 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.calendar import date_of
 from simulation.errors import StoreError, WriteError
-from simulation.metrics import SUMMARY_COLUMNS
+from simulation.metrics import SUMMARY_COLUMNS, stored_type
 
 __all__ = [
     "FORMAT",
+    "FULL_RECORD",
     "RUN_KEYS",
     "Results",
     "Store",
     "StoreError",
     "StoreLock",
     "Verification",
+    "arrow_table",
     "chunk_size_for",
     "load_results",
     "repair_command",
     "verify_store",
 ]
 
-#: The store format written by this version (1: no commit records; 2: checksummed commit records).
-FORMAT = 2
+#: The store format written by this version (1: no commit records; 2: checksummed commit records;
+#: 3: a chosen record, compact column types and zstd).
+FORMAT = 3
+#: What stores before format 3 kept (and what a manifest or commit record without ``record`` means).
+FULL_RECORD: dict[str, Any] = {"tables": ["runs", "steps", "members"], "every": 1, "members_every": 1}
+#: Parquet compression of every table written (zstd level 3: measured below).
+_CODEC = {"compression": "zstd", "compression_level": 3}
 RUN_KEYS = ("run_id", "point_id", "replicate", "seed", "scenario", "status", "error")
 _NULLABLE_INT = {f"first_month_at_rung_{k}" for k in (5, 6, 7)} | {"ceasefire_month"}
 _INT = {"peak_rung", "final_rung", "spillover_incidents"} | {f"months_at_or_above_rung_{k}" for k in (5, 6, 7)}
@@ -155,13 +170,51 @@ def write_text(text: str, path: Path) -> None:
     _atomic_write_bytes(text.encode("utf-8"), path)
 
 
-def _parquet_bytes(table: pa.Table) -> pa.Buffer:
-    sink = pa.BufferOutputStream()
+def _text_columns(schema: pa.Schema) -> list[str]:
     # Dictionary-encode only text columns: trying it on every float column costs 5x the write time
     # (measured on a 50-run members chunk: 189 ms -> 37 ms) and makes the files larger.
-    text = [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    pq.write_table(table, sink, use_dictionary=text)
+    return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+
+
+def _parquet_bytes(table: pa.Table) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    # Floats split into byte streams before zstd: 16% smaller members and steps parts (their exponent
+    # bytes repeat, their low mantissa bytes do not), and no slower to write.
+    floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
+    pq.write_table(
+        table, sink, use_dictionary=_text_columns(table.schema), use_byte_stream_split=floats or False, **_CODEC
+    )
     return sink.getvalue()
+
+
+_ARROW = {
+    "float32": pa.float32(),
+    "float64": pa.float64(),
+    "int8": pa.int8(),
+    "int16": pa.int16(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "bool": pa.bool_(),
+    "dictionary": pa.string(),  # dictionary-encoded on disk (_text_columns), read back as text
+    "text": pa.string(),
+}
+
+
+def arrow_table(parts: list[dict[str, Any]], columns: tuple[str, ...]) -> pa.Table:
+    """One table of the rows of several runs (dicts of numpy columns), each column of its stored type.
+
+    The types are ``simulation.metrics.STORED_TYPES`` (a column it does not list keeps the engine's
+    type). Narrowing float64 to float32 rounds to nearest, the same bits on every machine and executor.
+    """
+    arrays = []
+    for name in columns:
+        values = np.concatenate([p[name] for p in parts]) if parts else np.zeros(0)
+        typ = _ARROW[stored_type(name, values)]
+        if pa.types.is_string(typ):
+            arrays.append(pa.array(values.astype(object) if values.size else [], type=typ))
+        else:
+            arrays.append(pa.array(np.asarray(values).astype(typ.to_pandas_dtype(), copy=False), type=typ))
+    return pa.table(arrays, names=list(columns))
 
 
 def write_table(table: pa.Table, path: Path) -> dict[str, Any]:
@@ -185,12 +238,18 @@ def chunk_files(chunk_id: int) -> dict[str, str]:
     }
 
 
-def write_chunk_tables(out: Path, chunk_id: int, steps: pa.Table, members: pa.Table) -> dict[str, dict[str, Any]]:
-    """Write one chunk's per-step and per-member rows (called in the worker); return their records."""
+def write_chunk_tables(out: Path, chunk_id: int, tables: dict[str, pa.Table]) -> dict[str, dict[str, Any]]:
+    """Write one chunk's per-step and per-member rows, those its record keeps (in the worker); return their records.
+
+    Args:
+        out: the store.
+        chunk_id: the chunk.
+        tables: ``"steps"`` and/or ``"members"`` -> the chunk's rows.
+    """
     f = chunk_files(chunk_id)
     if not out.is_dir():  # the results folder vanished: do not make a new one holding only this chunk
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(out / f["steps"]))
-    return {f["steps"]: write_table(steps, out / f["steps"]), f["members"]: write_table(members, out / f["members"])}
+    return {f[name]: write_table(table, out / f[name]) for name, table in tables.items()}
 
 
 def _file_problem(
@@ -426,6 +485,7 @@ class Store:
     path: Path
     manifest: dict[str, Any] = field(default_factory=dict)
     say: Callable[[str], None] = _say
+    record: dict[str, Any] | None = None  # the [record] of the batch writing it (set by open)
 
     def __post_init__(self) -> None:
         self.lock = StoreLock(self.path, self.say)
@@ -477,9 +537,24 @@ class Store:
         self._clean_temporaries()
         old, damage = _read_manifest(self.path / "manifest.json")
         size = fresh["chunk_size"]
-        if old is not None and old.get("fingerprint") == fingerprint:
+        self.record = fresh.get("record", FULL_RECORD)
+        kept = None if old is None else old.get("record", FULL_RECORD)
+        if old is not None and old.get("fingerprint") == fingerprint and kept != self.record:
+            if not force:
+                values = {k: kept.get(k, v) for k, v in FULL_RECORD.items()}
+                values["tables"] = ",".join(values["tables"])
+                sets = " ".join(f"--set record.{k}={v}" for k, v in values.items())
+                raise StoreError(
+                    f"{self.path} holds results of this experiment recorded with [record] {_record_text(kept)}, "
+                    f"not {_record_text(self.record)}; to resume it, add {sets}; or choose another --out, or add "
+                    "--force to delete them and start again"
+                )
+            self.say(f"{self.path}: deleting the results recorded with [record] {_record_text(kept)}")
+            self.wipe()
+            self.manifest = fresh
+        elif old is not None and old.get("fingerprint") == fingerprint:
             size = int(old.get("chunk_size", size))
-            self.manifest = {**old, "format": FORMAT, "status": "running", "finished": None}
+            self.manifest = {**old, "format": FORMAT, "record": self.record, "status": "running", "finished": None}
             self.manifest["resumed"] = [*old.get("resumed", []), fresh["started"]]
             self.manifest["experiment"] = {**old.get("experiment", {}), "sets": fresh["experiment"].get("sets", [])}
             if int(old.get("format", 1)) < 2:
@@ -538,7 +613,7 @@ class Store:
         """Verify every commit record against its files; discard (and say) the damaged chunks."""
         done = {}
         for cid, rec in self.records():
-            why = _record_problem(self.path, cid, rec, fingerprint, size, n_runs)
+            why = _record_problem(self.path, cid, rec, fingerprint, size, n_runs, record=self.record)
             if why is None:
                 done[cid] = rec
                 continue
@@ -584,7 +659,8 @@ class Store:
         if keep is not None:
             fingerprint, size = keep
             for cid, rec in self.records():
-                if rec is not None and _record_problem(self.path, cid, rec, fingerprint, size, None) is None:
+                why = _record_problem(self.path, cid, rec, fingerprint, size, None, record=self.record)
+                if rec is not None and why is None:
                     kept.add(cid)
         if not kept:
             for name in _OWN_DIRS:
@@ -634,6 +710,7 @@ class Store:
     ) -> None:
         record = {
             "format": FORMAT,
+            "record": self.record or FULL_RECORD,
             "chunk": chunk_id,
             "fingerprint": fingerprint,
             "chunk_size": size,
@@ -672,9 +749,8 @@ class Store:
         final = self.path / "runs.parquet"
         tmp = _tmp_for(final)
         schema = pq.read_schema(parts[0])
-        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
         try:
-            with pq.ParquetWriter(tmp, schema, use_dictionary=text) as writer:
+            with pq.ParquetWriter(tmp, schema, use_dictionary=_text_columns(schema), **_CODEC) as writer:
                 # Parts gathered into row groups of ~1,000 rows: one row group per part makes the writer's
                 # footer (held in memory) grow with the number of chunks, larger groups make the buffer
                 # grow (measured at 400 chunks of 50 runs: +26 MB with a group per part, +28 MB with 16k rows,
@@ -728,22 +804,29 @@ def _record_problem(
     size: int | None,
     n_runs: int | None,
     quick: bool = False,
+    record: dict[str, Any] | None = None,
 ) -> str | None:
-    """Why a chunk's commit record cannot be trusted (None if it and its files are right)."""
+    """Why a chunk's commit record cannot be trusted (None if it and its files are right).
+
+    ``record``: the ``[record]`` the chunk must have been written with (None: any).
+    """
     rel = chunk_files(cid)["record"]
     if rec is None:
         return f"{rel} cannot be read"
     try:
         if fingerprint is not None and rec["fingerprint"] != fingerprint:
             return f"{rel} belongs to another experiment"
+        kept = rec.get("record", FULL_RECORD)
+        if record is not None and kept != record:
+            return f"{rel} was written with another [record] ({_record_text(kept)})"
         if size is not None and (rec["chunk_size"] != size or rec["first_run"] != cid * size):
             return f"{rel} was written with another chunk size"
         expected = None if n_runs is None or size is None else min(size, n_runs - cid * size)
         if expected is not None and len(rec["run_status"]) != expected:
             return f"{rel} lists {len(rec['run_status'])} runs, the chunk has {expected}"
         f = chunk_files(cid)
-        if set(rec["files"]) != {f["steps"], f["members"], f["runs"]}:
-            return f"{rel} does not list the chunk's three files"
+        if set(rec["files"]) != {f[t] for t in kept["tables"]} | {f["runs"]}:
+            return f"{rel} does not list the chunk's files ({', '.join(sorted({*kept['tables'], 'runs'}))})"
         for name, frec in rec["files"].items():
             why = _file_problem(root, name, frec, quick=quick)
             if why:
@@ -751,6 +834,12 @@ def _record_problem(
     except (KeyError, TypeError, AttributeError):
         return f"{rel} is not a commit record"
     return None
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    """A record as the experiment file writes it: ``tables = ["runs"], every = 1``."""
+    tables = ", ".join(f'"{t}"' for t in record["tables"])
+    return f"tables = [{tables}], every = {record['every']}, members_every = {record['members_every']}"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -778,6 +867,8 @@ class Results:
             )
         self.manifest: dict[str, Any] = manifest
         self.format = int(manifest.get("format", 1))
+        #: What the store kept: its tables and recording period (stores before format 3: everything).
+        self.record: dict[str, Any] = manifest.get("record", FULL_RECORD)
         if "points" not in manifest.get("design", {}) and (self.path / "design.parquet").is_file():
             design = pd.read_parquet(self.path / "design.parquet")
             names = manifest["design"].get("parameters", [])
@@ -844,7 +935,24 @@ class Results:
         df = pd.concat([self._read(rel, rec).to_pandas() for rel, rec in files])
         return df.sort_values("run_id").reset_index(drop=True)
 
+    def require(self, table: str) -> None:
+        """Raise one :class:`StoreError` if the store did not keep ``table``, naming the setting that keeps it.
+
+        Raises:
+            StoreError: ``table`` is not among the store's ``[record] tables``.
+        """
+        if table in self.record["tables"]:
+            return
+        wanted = [t for t in FULL_RECORD["tables"] if t in self.record["tables"] or t == table]
+        listed = ", ".join(f'"{t}"' for t in wanted)
+        raise StoreError(
+            f"{self.path} has no {table} table (recorded with [record] {_record_text(self.record)}); to keep it, "
+            f"set [record] tables = [{listed}] (or --set record.tables={','.join(wanted)}) and run the batch "
+            "again into a new folder"
+        )
+
     def _dataset(self, name: str, keys: list[str]) -> pd.DataFrame:
+        self.require(name)
         files = self._files(name)
         if not files:
             return pd.DataFrame()
@@ -949,7 +1057,8 @@ def verify_store(path: str | Path, *, quick: bool = False) -> Verification:
     chunks = 0
     for cid, rec in store.records():
         chunks += 1
-        why = _record_problem(root, cid, rec, fingerprint, size, n_runs, quick)
+        kept = manifest.get("record", FULL_RECORD) if manifest else None
+        why = _record_problem(root, cid, rec, fingerprint, size, n_runs, quick, kept)
         if why:
             problems.append(f"chunk {cid}: {why}")
     orphans = [p for p in root.glob("steps/chunk=*") if not (root / chunk_files(int(p.name[6:]))["record"]).exists()]

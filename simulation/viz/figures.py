@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.errors import PlotError
+from simulation.errors import PlotError, StoreError
 from simulation.runner.store import Results, load_results
 
 __all__ = ["FIGURE_KINDS", "PlotData", "PlotError", "draw", "load_for_plots"]
@@ -35,13 +35,20 @@ class PlotData:
 
     @property
     def steps(self) -> pd.DataFrame:
-        """Per-step rows."""
-        return self.results.steps
+        """Per-step rows (PlotError naming the ``[record]`` setting if the store did not keep them)."""
+        return self._kept("steps")
 
     @property
     def members(self) -> pd.DataFrame:
-        """Per-step-and-member rows."""
-        return self.results.members
+        """Per-step-and-member rows (PlotError naming the ``[record]`` setting if the store did not keep them)."""
+        return self._kept("members")
+
+    def _kept(self, table: str) -> pd.DataFrame:
+        try:
+            self.results.require(table)
+        except StoreError as e:  # a figure that cannot be drawn from this store, not a damaged store
+            raise PlotError(str(e)) from None
+        return getattr(self.results, table)
 
 
 def load_for_plots(path: str | Path, *, where: Sequence[str] = (), points: Sequence[int] | None = None) -> PlotData:

@@ -121,8 +121,9 @@ def _hindcast_section(data: PlotData) -> list[str]:
     from simulation.viz.hindcast import hindcast_figure
 
     dated = [name for name, start in data.results.scenario_starts.items() if start == HISTORY_START]
-    if len(dated) != 1 or len(data.manifest["design"]["points"]) != 1:
-        return []  # one dated scenario, one design point: a hindcast (a sweep is not scored month by month)
+    monthly = "steps" in data.results.record["tables"] and data.results.record["every"] == 1
+    if len(dated) != 1 or len(data.manifest["design"]["points"]) != 1 or not monthly:
+        return []  # one dated scenario, one design point, every month: a hindcast (a sweep is not scored)
     score = score_hindcast(data.steps)
     forecast = forecast_store(data.results)
     fig = hindcast_figure(data.steps, start=HISTORY_START, score=score, forecast=forecast, caption=data.caption)

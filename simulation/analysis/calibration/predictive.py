@@ -21,7 +21,7 @@ from simulation.calendar import date_of, month_between
 from simulation.errors import AnalysisError
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.runner.executors import Executor, make_executor
-from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection
+from simulation.runner.experiment import DesignPoint, Experiment, ExperimentFile, ExperimentSection, RecordSection
 from simulation.runner.store import Results
 from simulation.scenario import load_scenario
 
@@ -39,7 +39,9 @@ def _predictive_experiment(
         for i, row in enumerate({k: float(v) for k, v in r.items()} for r in values[list(cal.names)].to_dict("records"))
     )
     spec = ExperimentFile(
-        experiment=ExperimentSection(name=name, scenario=base.name, replications=replications, seed=seed)
+        experiment=ExperimentSection(name=name, scenario=base.name, replications=replications, seed=seed),
+        # the predictive bands and the hindcast read the monthly series, never the members
+        record=RecordSection(tables=["runs", "steps"], every=1),
     )
     return Experiment(
         name=name,
