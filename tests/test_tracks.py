@@ -236,3 +236,31 @@ def test_the_us_aid_hold_costs_ukraine():
     no_hold = _territory(_without_us_hold())
     diff = held[:, 28] - no_hold[:, 28]
     assert diff.mean() < 0.0
+
+
+# ------------------------------------------------------------------------------------------------
+# the main job's tail risks
+# ------------------------------------------------------------------------------------------------
+
+
+def test_tail_risks_carry_wilson_intervals_over_seeds():
+    """The share of runs at rung 7 and 9 with its 95% Wilson interval, checked by hand at 0 and 13 of 100."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulation.analysis.outcomes import tail_risks
+
+    peaks = [9] * 13 + [7] * 20 + [5] * 67 + [6] * 100
+    runs = pd.DataFrame({"point_id": [0] * 100 + [1] * 100, "status": "complete", "peak_rung": peaks})
+    points = [{"point_id": 0, "scenario": "divided", "values": {}}, {"point_id": 1, "scenario": "united", "values": {}}]
+    t = tail_risks(SimpleNamespace(runs=runs, manifest={"design": {"points": points}})).set_index("point")
+    assert t.loc["divided", "p_rung7"] == pytest.approx(0.33) and t.loc["divided", "p_rung9_k"] == 13
+    z = 1.959963984540054
+    n, k = 100, 13
+    centre = (k + z**2 / 2) / (n + z**2)
+    half = z / (n + z**2) * np.sqrt(k * (n - k) / n + z**2 / 4)
+    assert t.loc["divided", "p_rung9_lo"] == pytest.approx(centre - half, rel=1e-9)
+    assert t.loc["divided", "p_rung9_hi"] == pytest.approx(centre + half, rel=1e-9)
+    assert t.loc["united", "p_rung9"] == 0.0 and t.loc["united", "p_rung9_lo"] == pytest.approx(0.0, abs=1e-12)
+    assert t.loc["united", "p_rung9_hi"] == pytest.approx(z**2 / (n + z**2), rel=1e-9)  # the rule of three's cousin
