@@ -28,6 +28,7 @@ from simulation import members
 from simulation import roster as rs
 from simulation.agents import Alliance, Russia, Ukraine, clip01
 from simulation.calendar import date_of
+from simulation.directives import Directive, Directives
 from simulation.ladder import Ladder
 from simulation.members import MONTHS_PER_YEAR, UNDATED_START, AllianceMember, MemberArrays
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
@@ -86,6 +87,7 @@ class EscalationModel(mesa.Model):
         # month -> members voting (the sourced calendar, then every members.election_term months)
         self.elections = members.election_calendar(self.start or UNDATED_START, self.horizon, p.members.election_term)
         self.m = MemberArrays.empty()
+        self.directives: Directives | None = None  # players' decisions (set_directives); None: the model's rules
         self._add_members(self.config.members, member=True)
         self._add_members(self.config.partners, member=False)
         self._refresh_dispositions()
@@ -119,6 +121,21 @@ class EscalationModel(mesa.Model):
         """Recompute weights and unity-narrowed dispositions (after an accession or a unity change)."""
         self.m.refresh(self.member_unity, self.params.members, tuple(self.donor_index))
         self.members = self.agents_by_type[AllianceMember]
+
+    def set_directives(self, decisions: dict[str, Directive] | None) -> None:
+        """Let players decide for donors (``{ISO3: Directive}``) from the next month on, until changed.
+
+        Every field a directive leaves ``None``, and every donor not named, follows the model's rule;
+        ``None`` or ``{}`` gives every donor back to the model (:mod:`simulation.directives`).
+
+        Raises:
+            KeyError: a code that is not one of the model's donors.
+        """
+        unknown = sorted(set(decisions or {}) - set(self.donor_index))
+        if unknown:
+            raise KeyError(f"not a donor of this model: {', '.join(unknown)}; donors: {', '.join(self.donor_index)}")
+        chosen = {self.donor_index[c]: d for c, d in (decisions or {}).items()}
+        self.directives = Directives(chosen) if chosen else None
 
     # ---------------------------------------------------------------------------------------------
     # the month
