@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import os
 import threading
 import time
@@ -32,12 +33,14 @@ from urllib.parse import parse_qs
 import altair as alt
 import pandas as pd
 import solara
+import solara.widgets
+import traitlets
 
 from simulation.analysis.observed import observed_monthly
 from simulation.directives import AID_CATEGORIES, RANGES
 from simulation.runner.classroom import ClassroomError, Session
 
-__all__ = ["DebriefPage", "InstructorPage", "JoinPage", "TeamPage", "room", "routes", "start_timer"]
+__all__ = ["DebriefPage", "InstructorPage", "JoinPage", "Layout", "TeamPage", "room", "routes", "start_timer"]
 
 #: Where the command line puts the room's configuration for this server process.
 ENV = "ESCALATION_CLASSROOM_"
@@ -152,6 +155,46 @@ CSS = """
 # ---------------------------------------------------------------------------------------------------
 
 
+def _bundled(name: str, default: str) -> str:
+    """The folder of a script Solara serves from its own assets (``vega@5.21.0``), never fetched from a CDN."""
+    from solara.server import settings
+
+    found = sorted(p.name for p in Path(settings.assets.proxy_cache_dir).glob(f"{name}@*") if p.is_dir())
+    return found[-1] if found else default
+
+
+@functools.cache
+def _vega_template() -> str:
+    """Solara's Vega-Lite template, its scripts pointed at the exact versions solara-assets bundles.
+
+    Solara 1.58 asks its CDN path for ``vega@5``; only ``vega@5.21.0`` (etc.) is bundled, and nothing may be
+    fetched at run time, so the page names the bundled folders.
+    """
+    text = Path(solara.widgets.VegaLite.template_file).read_text("utf-8")
+    for name, major in (("vega-lite", "5"), ("vega-embed", "6"), ("vega", "5")):
+        text = text.replace(f"/{name}@{major}/", f"/{_bundled(name, f'{name}@{major}')}/")
+    return text
+
+
+class VegaChart(solara.widgets.VegaLite):
+    """A Vega-Lite chart drawn in the browser from the scripts bundled with Solara."""
+
+    template_file = None
+    template = traitlets.Unicode().tag(sync=True)
+
+    @traitlets.default("template")
+    def _template(self) -> str:
+        return _vega_template()
+
+
+@solara.component
+def Chart(chart: Any) -> None:
+    """An Altair chart, drawn in the browser (its spec is sent as Vega-Lite 5, which the bundled scripts read)."""
+    spec = chart.to_dict()
+    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
+    VegaChart.element(spec=spec)
+
+
 def _line_chart(df: pd.DataFrame, y: str, title: str, *, step: bool = False, height: int = 180) -> Any:
     """Lines of ``y`` over ``month``, one per ``run`` (the class, the model alone, what happened)."""
     mark = alt.Chart(df).mark_line(point=True, interpolate="step-after" if step else "linear")
@@ -231,8 +274,8 @@ def Projector(session: Session, version: int) -> None:
         with solara.Column():
             _ladder(session)
         with solara.Column():
-            solara.FigureAltair(_line_chart(rung_frame(session), "rung", "Escalation rung", step=True))
-            solara.FigureAltair(map_chart(session))
+            Chart(_line_chart(rung_frame(session), "rung", "Escalation rung", step=True))
+            Chart(map_chart(session))
     _narrative(session)
 
 
@@ -370,7 +413,7 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
 
     for k, v in values.items():
         low, high = RANGES[k]
-        solara.SliderFloat(LABELS[k], value=v, min=low, max=high, step=0.05)
+        solara.SliderFloat(f"{LABELS[k]}: {v.value:.2f}", value=v, min=low, max=high, step=0.05)
         solara.Text(HELP[k], style={"color": "#555", "font-size": "0.85em"})
     solara.Checkbox(label="Back the package of advanced systems, if one is pending", value=back)
     solara.Button(f"Submit turn {view['turn']}", on_click=submit, color="primary")
@@ -450,21 +493,19 @@ def DebriefPage() -> None:
     """The class's run beside the model alone and history; each team's decisions; the export."""
     session, _version = use_room()
     secret = _query("key")
+    written, set_written = solara.use_state([])
     solara.Style(CSS)
     solara.Title("Escalation classroom: debrief")
     if not session.is_instructor(secret):
         solara.Markdown("The debrief is opened by the instructor (it needs the instructor's link).")
         return
-    written, set_written = solara.use_state([])
     df = comparison_frame(session)
     with solara.Column(classes=["classroom"]):
         solara.Markdown(f"# Debrief: {session.scenario_name}, {len(session.turns)} turns")
         with solara.Columns([1, 1, 1]):
-            solara.FigureAltair(
-                _line_chart(df.dropna(subset=["escalation_rung"]), "escalation_rung", "Escalation rung", step=True)
-            )
-            solara.FigureAltair(_line_chart(df, "territory_held", "Territory held by Ukraine"))
-            solara.FigureAltair(_line_chart(df, "aid_total", "Aid to Ukraine, EUR bn a month"))
+            Chart(_line_chart(df.dropna(subset=["escalation_rung"]), "escalation_rung", "Escalation rung", step=True))
+            Chart(_line_chart(df, "territory_held", "Territory held by Ukraine"))
+            Chart(_line_chart(df, "aid_total", "Aid to Ukraine, EUR bn a month"))
         tables = session.tables()
         dec = tables["decisions"]
         team = dec[dec["source"] == "team"].drop_duplicates(["turn", "role", "field"])
@@ -480,7 +521,7 @@ def DebriefPage() -> None:
                 )
                 .properties(width=220, height=140, title="Each team's decisions, turn by turn")
             )
-            solara.FigureAltair(chart)
+            Chart(chart)
         wide = team.pivot_table(index=["turn", "role"], columns="field", values="value").reset_index()
         solara.DataFrame(wide, items_per_page=20)
 
@@ -496,6 +537,12 @@ def DebriefPage() -> None:
         solara.FileDownload(
             lambda: tables["steps"].to_csv(index=False).encode(), filename="steps.csv", label="steps.csv"
         )
+
+
+@solara.component
+def Layout(children: list | None = None) -> Any:
+    """A plain page: no tabs between the routes (a student's page links nowhere it should not)."""
+    return solara.Column(children=children or [], style={"padding": "12px"})
 
 
 routes = [
