@@ -195,11 +195,11 @@ def Chart(chart: Any) -> None:
     VegaChart.element(spec=spec)
 
 
-def _line_chart(df: pd.DataFrame, y: str, title: str, *, step: bool = False, height: int = 180) -> Any:
-    """Lines of ``y`` over ``month``, one per ``run`` (the class, the model alone, what happened)."""
+def _line_chart(df: pd.DataFrame, y: str, title: str, *, last: int = 12, step: bool = False, height: int = 180) -> Any:
+    """Lines of ``y`` over ``month`` (to ``last``), one per ``run`` (the class, the model alone, what happened)."""
     mark = alt.Chart(df).mark_line(point=True, interpolate="step-after" if step else "linear")
     return mark.encode(
-        x=alt.X("month:Q", title="month"),
+        x=alt.X("month:Q", title="month", scale=alt.Scale(domain=[0, max(last, int(df["month"].max()))])),
         y=alt.Y(f"{y}:Q", title=title),
         color=alt.Color("run:N", title=None, legend=alt.Legend(orient="top")),
     ).properties(width="container", height=height, title=title)
@@ -274,7 +274,7 @@ def Projector(session: Session, version: int) -> None:
         with solara.Column():
             _ladder(session)
         with solara.Column():
-            Chart(_line_chart(rung_frame(session), "rung", "Escalation rung", step=True))
+            Chart(_line_chart(rung_frame(session), "rung", "Escalation rung", last=session.model.horizon, step=True))
             Chart(map_chart(session))
     _narrative(session)
 
@@ -546,7 +546,7 @@ def Layout(children: list | None = None) -> Any:
 
 
 routes = [
-    solara.Route(path="/", component=InstructorPage, label="Instructor"),
+    solara.Route(path="/", component=InstructorPage, label="Instructor", layout=Layout),
     solara.Route(path="join", component=JoinPage, label="Join"),
     solara.Route(path="team", component=TeamPage, label="Team"),
     solara.Route(path="debrief", component=DebriefPage, label="Debrief"),
