@@ -300,8 +300,11 @@ def _narrative(session: Session) -> None:
 
 
 @solara.component
-def Controls(session: Session, secret: str) -> None:
-    """The instructor's controls: roles (before turn 1), open and close a turn, its timer, free a role."""
+def Controls(session: Session, secret: str, version: int) -> None:
+    """The instructor's controls: roles (before turn 1), open and close a turn, its timer, free a role.
+
+    ``version`` is the room's: a new one redraws the controls (the session object itself stays the same).
+    """
     s = session.status()
     error, set_error = solara.use_state("")
     minutes = solara.use_reactive(0.0)
@@ -352,7 +355,7 @@ def InstructorPage() -> None:
     solara.Title(f"Escalation classroom: turn {session.turn}")
     with solara.Column(classes=["classroom"]):
         if session.is_instructor(secret):
-            Controls(session, secret)
+            Controls(session, secret, version)
         else:
             solara.Markdown("This is the projector's page. **Students: open /join** to play your government.")
         Projector(session, version)
