@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                 inst = browser.new_page(viewport={"width": 1400, "height": 1400})
                 inst.goto(info["instructor"])
                 inst.get_by_role("button", name="Open turn 1").wait_for(timeout=120_000)
-                inst.get_by_label("close when every team has submitted").check()
+                inst.get_by_text("close when every team has submitted").click()
                 teams = []
                 for _code in codes:
                     page = browser.new_page(viewport={"width": 700, "height": 900})

@@ -36,7 +36,7 @@ import solara
 import solara.widgets
 import traitlets
 
-from simulation.analysis.observed import observed_monthly
+from simulation.analysis.observed import HISTORY_START, observed_monthly
 from simulation.directives import AID_CATEGORIES, RANGES
 from simulation.runner.classroom import ClassroomError, Session
 
@@ -475,7 +475,7 @@ def comparison_frame(session: Session) -> pd.DataFrame:
         pd.DataFrame(session.model.step_table())[cols].assign(run="the class"),
         pd.DataFrame(session.model_alone().step_table())[cols].assign(run="the model alone"),
     ]
-    if session.config.values.start == "2022-02" and session.scenario_name.startswith("history"):
+    if session.config.values.start == HISTORY_START:  # the history scenarios (and the branches that share their start)
         obs = observed_monthly()
         obs = obs[obs["month"] <= session.model.steps]
         frames.append(

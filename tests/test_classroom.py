@@ -275,3 +275,65 @@ def test_the_model_alone_is_the_same_seed_without_teams(tmp_path, clock):
     assert alone.steps == s.model.steps == 6
     for k, v in alone.step_table().items():
         np.testing.assert_array_equal(v, s.model.step_table()[k], err_msg=k)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the command line (the server itself is started by tests/test_classroom_browser.py)
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_server(monkeypatch):
+    """Record the server's command and environment instead of starting it."""
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    return calls
+
+
+def test_the_cli_prints_the_instructor_url_the_join_url_and_the_room_code(tmp_path, no_server, capsys):
+    from simulation import cli
+
+    assert cli.main(["classroom", "--port", "9123", "--out", str(tmp_path / "r"), "--roles", "usa,POL"]) == 0
+    out, err = capsys.readouterr()
+    ((cmd, env),) = no_server
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "9123"
+    secret, code = env["ESCALATION_CLASSROOM_SECRET"], env["ESCALATION_CLASSROOM_CODE"]
+    assert f"http://127.0.0.1:9123/?key={secret}" in out and "http://127.0.0.1:9123/join" in out
+    assert f"\nroom code: {code}\n" in out and len(code) == 4
+    assert err == "", "no warning on the loopback"
+    cli.main(["classroom", "--host", "0.0.0.0", "--port", "9124", "--out", str(tmp_path / "s")])
+    _, err = capsys.readouterr()
+    assert err.startswith("warning: listening on 0.0.0.0")
+    assert no_server[1][0][no_server[1][0].index("--host") + 1] == "0.0.0.0"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scenario", "nope"], "not a shipped scenario"),
+        (["--scenario", "../scenarios/baseline.toml"], "not a shipped scenario"),
+        (["--roles", "USA,XYZ"], "no role 'XYZ'"),
+        (["--turn-months", "0"], "must be an integer >= 1"),
+        (["--resume", "{tmp}"], "not a saved classroom session"),
+    ],
+)
+def test_the_cli_refuses_bad_input_before_starting(tmp_path, no_server, capsys, args, message):
+    from simulation import cli
+
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    assert cli.main(["classroom", "--out", str(tmp_path / "r"), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert no_server == []
+
+
+def test_the_cli_resumes_a_saved_session(tmp_path, no_server, capsys, clock):
+    from simulation import cli
+
+    s, tokens = new_room(tmp_path, clock)
+    play(s, tokens, TURNS[:1])
+    assert cli.main(["classroom", "--resume", str(tmp_path / "room"), "--port", "9125"]) == 0
+    ((_, env),) = no_server
+    assert env["ESCALATION_CLASSROOM_RESUME"] == "1" and env["ESCALATION_CLASSROOM_CODE"] == s.code
+    assert f"room code: {s.code}" in capsys.readouterr().out
