@@ -107,16 +107,19 @@ def start_timer(session: Session) -> threading.Thread:
     return t
 
 
-def use_room() -> tuple[Session, int]:
-    """The room and its version; the calling page redraws whenever the room changes."""
+def use_room(what: str = "version") -> tuple[Session, int]:
+    """The room and its ``version`` (or ``epoch``: a team's page ignores other teams' submissions).
+
+    The calling page redraws whenever that changes: a thread of its own waits for the room's change.
+    """
     r = room()
-    version, set_version = solara.use_state(r.version)
+    version, set_version = solara.use_state(getattr(r, what))
 
     def watch(cancel: threading.Event) -> None:
-        seen = r.version
+        seen = getattr(r, what)
         set_version(seen)
         while not cancel.is_set():
-            now = r.wait(seen, WAKE)
+            now = r.wait(seen, WAKE, what)
             if now != seen:
                 seen = now
                 set_version(now)
@@ -427,7 +430,7 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
 @solara.component
 def TeamPage() -> None:
     """What one government knows, and its decisions for the turn."""
-    session, _version = use_room()
+    session, _version = use_room("epoch")
     token = _query("t")
     solara.Style(CSS)
     try:
@@ -494,7 +497,7 @@ def comparison_frame(session: Session) -> pd.DataFrame:
 @solara.component
 def DebriefPage() -> None:
     """The class's run beside the model alone and history; each team's decisions; the export."""
-    session, _version = use_room()
+    session, _version = use_room("epoch")
     secret = _query("key")
     written, set_written = solara.use_state([])
     solara.Style(CSS)

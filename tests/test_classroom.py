@@ -337,3 +337,14 @@ def test_the_cli_resumes_a_saved_session(tmp_path, no_server, capsys, clock):
     ((_, env),) = no_server
     assert env["ESCALATION_CLASSROOM_RESUME"] == "1" and env["ESCALATION_CLASSROOM_CODE"] == s.code
     assert f"room code: {s.code}" in capsys.readouterr().out
+
+
+def test_pages_wait_for_the_changes_they_show(tmp_path, clock):
+    """A submission wakes the projector (version), not the team pages (epoch); closing a turn wakes both."""
+    s, tokens = new_room(tmp_path, clock)
+    s.open_turn(s.secret)
+    v, e = s.version, s.epoch
+    s.submit(tokens["USA"], 1, {"lethal": 0.5})
+    assert s.wait(v, 0.01) == v + 1 and s.wait(e, 0.01, "epoch") == e
+    s.close_turn(s.secret)
+    assert s.wait(e, 0.01, "epoch") > e

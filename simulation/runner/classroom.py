@@ -190,6 +190,7 @@ class Session:
         secret: the instructor's secret (in the instructor's URL); a new one each time the session starts.
         code: the room code teams join with.
         version: increases with every change any page should show.
+        epoch: increases with every change a team's page shows (not with other teams' joins and submissions).
     """
 
     def __init__(
@@ -224,6 +225,7 @@ class Session:
         self.submitted: dict[str, Directive] = {}  # this turn's decisions by role
         self.turns: list[dict[str, Any]] = []  # closed turns: number, months, decisions by role
         self.version = 0
+        self.epoch = 0  # changes a team's page shows: turns opened and closed, roles chosen or freed
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._submits = RateLimit(*SUBMIT_LIMIT, clock=clock)
@@ -256,15 +258,21 @@ class Session:
             raise ClassroomError("not a team of this room (join again with the room code)")
         return self.roles[key]
 
-    def _touch(self) -> None:
+    def _touch(self, turn: bool = True) -> None:
+        """A change every page may show; ``turn=False``: one only the projector and /join show (join, submit)."""
         self.version += 1
+        if turn:
+            self.epoch += 1
         self._changed.notify_all()
 
-    def wait(self, version: int, timeout: float) -> int:
-        """Block until the session's version passes ``version`` (or ``timeout`` seconds); return the version."""
+    def wait(self, seen: int, timeout: float, what: str = "version") -> int:
+        """Block until ``what`` (``version``: any change; ``epoch``: a turn, a role) passes ``seen``; return it.
+
+        Returns after ``timeout`` seconds at the latest (the caller looks whether its page is still open).
+        """
         with self._changed:
-            self._changed.wait_for(lambda: self.version != version, timeout=timeout)
-            return self.version
+            self._changed.wait_for(lambda: getattr(self, what) != seen, timeout=timeout)
+            return getattr(self, what)
 
     # ---------------------------------------------------------------------------------------------
     # the instructor
@@ -389,7 +397,7 @@ class Session:
                 raise ClassroomError("that role has already joined (the instructor can free it)")
             token = secrets.token_urlsafe(18)
             self._tokens[_digest(token)] = key
-            self._touch()
+            self._touch(turn=False)
             return token
 
     def submit(self, token: Any, turn: Any, raw: Any) -> Directive:
@@ -408,7 +416,8 @@ class Session:
             self.submitted[role.key] = decision
             if self.auto_close and set(self.submitted) >= set(self.played):
                 self._close()
-            self._touch()
+            else:
+                self._touch(turn=False)
             return decision
 
     # ---------------------------------------------------------------------------------------------
