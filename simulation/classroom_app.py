@@ -14,8 +14,8 @@ for in a thread of its own (:func:`use_room`): a page redraws when the room chan
 - ``/debrief?key=SECRET``: the class's run beside the model alone (same seed) and, for the history
   scenario, what happened; each team's decisions over time; the export (Parquet and CSV).
 
-Charts are Vega-Lite (Altair) drawn in the browser; Solara serves the Vega scripts from its own assets,
-so nothing is fetched at run time.
+Charts are Vega-Lite specs drawn in the browser (plain dicts: Altair's objects cost more to build than a
+page); Solara serves the Vega scripts from its own assets, so nothing is fetched at run time.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import json
 import os
 import threading
 import time
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import altair as alt
 import pandas as pd
 import solara
 import solara.widgets
@@ -191,21 +191,34 @@ class VegaChart(solara.widgets.VegaLite):
 
 
 @solara.component
-def Chart(chart: Any) -> None:
-    """An Altair chart, drawn in the browser (its spec is sent as Vega-Lite 5, which the bundled scripts read)."""
-    spec = chart.to_dict()
-    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
-    VegaChart.element(spec=spec)
+def Chart(spec: dict[str, Any]) -> None:
+    """A Vega-Lite 5 chart (a plain spec: building and validating an Altair chart costs more than the page)."""
+    VegaChart.element(spec={"$schema": "https://vega.github.io/schema/vega-lite/v5.json", **spec})
 
 
-def _line_chart(df: pd.DataFrame, y: str, title: str, *, last: int = 12, step: bool = False, height: int = 180) -> Any:
+def _values(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for a Vega-Lite ``data.values`` (NaN as null, so that a gap stays a gap)."""
+    return json.loads(df.to_json(orient="records"))
+
+
+def _line_chart(df: pd.DataFrame, y: str, title: str, *, last: int = 12, step: bool = False, height: int = 180) -> dict:
     """Lines of ``y`` over ``month`` (to ``last``), one per ``run`` (the class, the model alone, what happened)."""
-    mark = alt.Chart(df).mark_line(point=True, interpolate="step-after" if step else "linear")
-    return mark.encode(
-        x=alt.X("month:Q", title="month", scale=alt.Scale(domain=[0, max(last, int(df["month"].max()))])),
-        y=alt.Y(f"{y}:Q", title=title),
-        color=alt.Color("run:N", title=None, legend=alt.Legend(orient="top")),
-    ).properties(width="container", height=height, title=title)
+    return {
+        "data": {"values": _values(df[["month", y, "run"]])},
+        "mark": {"type": "line", "point": True, "interpolate": "step-after" if step else "linear"},
+        "encoding": {
+            "x": {
+                "field": "month",
+                "type": "quantitative",
+                "scale": {"domain": [0, max(last, int(df["month"].max()))]},
+            },
+            "y": {"field": y, "type": "quantitative", "title": title},
+            "color": {"field": "run", "type": "nominal", "title": None, "legend": {"orient": "top"}},
+        },
+        "width": "container",
+        "height": height,
+        "title": title,
+    }
 
 
 def rung_frame(session: Session) -> pd.DataFrame:
@@ -234,22 +247,34 @@ def member_frame(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def map_chart(session: Session) -> Any:
+def map_chart(session: Session) -> dict:
     """The members on a schematic map: colour = resolve, size = this month's aid, ring = played by a team."""
-    df = member_frame(session)
-    base = alt.Chart(df).encode(
-        x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)), y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False))
-    )
-    dots = base.mark_circle(opacity=0.9).encode(
-        color=alt.Color("resolve:Q", scale=alt.Scale(domain=[0, 1], scheme="blues")),
-        size=alt.Size("aid:Q", legend=None, scale=alt.Scale(range=[60, 900])),
-        tooltip=["member", "resolve", "aid", "played by"],
-    )
-    rings = base.transform_filter(alt.datum["played by"] == "a team").mark_point(
-        size=500, color="#D55E00", strokeWidth=3
-    )
-    labels = base.mark_text(dy=-14, fontSize=12).encode(text="member")
-    return (dots + rings + labels).properties(width="container", height=260, title="The alliance (ring: a team)")
+    xy = {
+        "x": {"field": "x", "type": "quantitative", "axis": None, "scale": {"zero": False}},
+        "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"zero": False}},
+    }
+    dots = {
+        "mark": {"type": "circle", "opacity": 0.9},
+        "encoding": {
+            **xy,
+            "color": {"field": "resolve", "type": "quantitative", "scale": {"domain": [0, 1], "scheme": "blues"}},
+            "size": {"field": "aid", "type": "quantitative", "legend": None, "scale": {"range": [60, 900]}},
+            "tooltip": [{"field": f} for f in ("member", "resolve", "aid", "played by")],
+        },
+    }
+    rings = {
+        "transform": [{"filter": "datum['played by'] == 'a team'"}],
+        "mark": {"type": "point", "size": 500, "color": "#D55E00", "strokeWidth": 3},
+        "encoding": xy,
+    }
+    labels = {"mark": {"type": "text", "dy": -14, "fontSize": 12}, "encoding": {**xy, "text": {"field": "member"}}}
+    return {
+        "data": {"values": _values(member_frame(session))},
+        "layer": [dots, rings, labels],
+        "width": "container",
+        "height": 260,
+        "title": "The alliance (ring: a team)",
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -516,18 +541,21 @@ def DebriefPage() -> None:
         dec = tables["decisions"]
         team = dec[dec["source"] == "team"].drop_duplicates(["turn", "role", "field"])
         if len(team):
-            chart = (
-                alt.Chart(team)
-                .mark_line(point=True)
-                .encode(
-                    x=alt.X("turn:O"),
-                    y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1])),
-                    color=alt.Color("field:N", legend=alt.Legend(orient="top")),
-                    facet=alt.Facet("role:N", columns=3),
-                )
-                .properties(width=220, height=140, title="Each team's decisions, turn by turn")
+            Chart(
+                {
+                    "data": {"values": _values(team[["turn", "role", "field", "value"]])},
+                    "mark": {"type": "line", "point": True},
+                    "encoding": {
+                        "x": {"field": "turn", "type": "ordinal"},
+                        "y": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 1]}},
+                        "color": {"field": "field", "type": "nominal", "legend": {"orient": "top"}},
+                        "facet": {"field": "role", "type": "nominal", "columns": 3},
+                    },
+                    "width": 220,
+                    "height": 140,
+                    "title": "Each team's decisions, turn by turn",
+                }
             )
-            Chart(chart)
         wide = team.pivot_table(index=["turn", "role"], columns="field", values="value").reset_index()
         solara.DataFrame(wide, items_per_page=20)
 

@@ -134,6 +134,8 @@ def test_three_teams_play_three_turns(classroom, tmp_path):
         debrief = browser.new_page(viewport={"width": 1400, "height": 1400})
         debrief.goto(info["instructor"].replace("/?key=", "/debrief?key="))
         debrief.get_by_text("Debrief: classroom, 3 turns").wait_for(timeout=60_000)
+        debrief.wait_for_timeout(2000)
+        (tmp_path / "debrief.png").write_bytes(debrief.screenshot(full_page=True))
         debrief.get_by_role("button", name="Export the session (Parquet and CSV)").click()
         debrief.get_by_text("decisions.parquet", exact=False).first.wait_for(timeout=30_000)
         browser.close()
