@@ -241,6 +241,8 @@ class Russia(mesa.Agent):
             - restraint
         )
         self.intensity = clip01(y + ra.response * drive + sigma * ru.noise * noise, model.bounded)
+        if model.directives is not None:  # a team plays Russia's leadership (simulation.directives)
+            self.intensity = model.directives.intensity(self.intensity)
         # The war: force follows its own target (war aims plus what escalation brings) and grows by
         # mobilisation while Ukraine's combat power exceeds Russia's.
         target = clip01(ru.war_aim + ru.war_escalation * min(max(self.intensity, 0.0), 1.0))

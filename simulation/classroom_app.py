@@ -37,7 +37,7 @@ import solara.widgets
 import traitlets
 
 from simulation.analysis.observed import HISTORY_START, observed_monthly
-from simulation.directives import AID_CATEGORIES, RANGES
+from simulation.directives import AID_CATEGORIES, INTENSITY_RANGE, RANGES
 from simulation.runner.classroom import ClassroomError, Session
 
 __all__ = ["DebriefPage", "InstructorPage", "JoinPage", "Layout", "TeamPage", "room", "routes", "start_timer"]
@@ -54,6 +54,7 @@ LABELS = {
     "training": "Training of Ukrainian forces",
     "posture": "Force posture on the alliance's eastern flank",
     "signal": "Ambiguity of your signal to Russia (0 clear red lines, 1 deliberately vague)",
+    "intensity": "Russia's escalation intensity against the alliance (0 none, 1 all-out)",
 }
 HELP = {
     "lethal": "Share of what your government can give to weapons this month (0 nothing, 1 all of it).",
@@ -61,6 +62,7 @@ HELP = {
     "training": "Share of what your government can give to training.",
     "posture": "0: standing forces only, 1: full mobilisation of your forces.",
     "signal": "Clear red lines make deterrence more credible, and leave Russia less room to save face.",
+    "intensity": "The rung of the ladder follows it (with hysteresis); your committed force follows it too.",
 }
 
 ROOM: Session | None = None
@@ -430,12 +432,14 @@ def JoinPage() -> None:
 def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
     """The turn's decisions, starting from the last submission or the model's own rule."""
     start = view["submitted"] or view["advice"]
-    values = {k: solara.use_reactive(float(start[k])) for k in (*AID_CATEGORIES, "posture", "signal")}
-    back = solara.use_reactive(bool(start["back"]))
+    russia = view["role"] == "RUS"
+    keys = ("intensity",) if russia else (*AID_CATEGORIES, "posture", "signal")
+    values = {k: solara.use_reactive(float(start[k])) for k in keys}
+    back = solara.use_reactive(bool(start.get("back", False)))
     message, set_message = solara.use_state("")
 
     def submit() -> None:
-        raw = {k: v.value for k, v in values.items()} | {"back": back.value}
+        raw = {k: v.value for k, v in values.items()} | ({} if russia else {"back": back.value})
         try:
             session.submit(token, view["turn"], raw)
             set_message("Submitted: you may revise until the turn closes.")
@@ -443,10 +447,11 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
             set_message(f"Not submitted: {e}")
 
     for k, v in values.items():
-        low, high = RANGES[k]
+        low, high = INTENSITY_RANGE if russia else RANGES[k]
         solara.SliderFloat(f"{LABELS[k]}: {v.value:.2f}", value=v, min=low, max=high, step=0.05)
         solara.Text(HELP[k], style={"color": "#555", "font-size": "0.85em"})
-    solara.Checkbox(label="Back the package of advanced systems, if one is pending", value=back)
+    if not russia:
+        solara.Checkbox(label="Back the package of advanced systems, if one is pending", value=back)
     solara.Button(f"Submit turn {view['turn']}", on_click=submit, color="primary")
     if message:
         solara.Text(message, classes=["submit-message"])
@@ -467,15 +472,24 @@ def TeamPage() -> None:
     when = view["date"] or f"month {view['month']}"
     with solara.Column(classes=["classroom"], style={"max-width": "760px"}):
         solara.Markdown(f"# {view['name']} · turn {view['turn']} · {when}")
+        if view["role"] == "RUS":
+            r = view["russia"]
+            solara.Markdown(
+                f"Threat you perceive from the alliance: **{r['threat']:.2f}** · your escalation intensity "
+                f"**{r['intensity']:.2f}** · committed force **{r['force']:.2f}** · last month's losses "
+                f"**{r['losses']:.3f}** · the alliance's posture **{r['alliance_posture']:.2f}** · its aid to "
+                f"Ukraine last month **EUR {r['aid_last_month']:.1f} bn**"
+            )
         rows = "\n".join(
             f"| {o['name']} | {o['resolve']:.2f} | {o['support']:.0%} | {o['threat']:.2f} | {o['stockpile']:.0%} | "
             f"{sum(o['aid'].values()):.2f} |"
             for o in view["members"]
         )
-        solara.Markdown(
-            "| your government | resolve | public support | threat you perceive | stockpile | aid last month "
-            "(EUR bn) |\n|---|---|---|---|---|---|\n" + rows
-        )
+        if rows:
+            solara.Markdown(
+                "| your government | resolve | public support | threat you perceive | stockpile | aid last month "
+                "(EUR bn) |\n|---|---|---|---|---|---|\n" + rows
+            )
         solara.Markdown(
             f"**Russia** is on rung {view['russia_rung']} ({view['russia_rung_name']}); Ukraine holds "
             f"{view['territory']:.0%} of its territory.\n\n"

@@ -21,6 +21,10 @@ What a directive replaces, and where (the only places the engine reads it):
   to Russia is (0: clear red lines, 1: deliberately vague); the alliance's ambiguity in its
   credibility (:meth:`Alliance.assess`) is the GDP-weighted mean over its members of each member's
   signal, the ``ambiguity`` lever standing in for members without one.
+- Russia's leadership (``russia``, in the declared range of ``russia.initial_intensity``, [0, 1]): the
+  escalation intensity Russia chooses, in place of its rule's (:meth:`Russia.decide`, after the rule's
+  random draws, so the stream stays aligned); the ladder and the committed force follow from it as
+  from the rule's.
 
 The module holds no state of the model's and draws no random numbers: same directives, same run.
 """
@@ -38,7 +42,7 @@ from simulation import parameters
 if TYPE_CHECKING:
     from simulation.members import MemberArrays
 
-__all__ = ["AID_CATEGORIES", "RANGES", "Directive", "Directives"]
+__all__ = ["AID_CATEGORIES", "INTENSITY_RANGE", "RANGES", "Directive", "Directives"]
 
 #: The aid categories a directive sets, in the member arrays' order.
 AID_CATEGORIES: tuple[str, ...] = ("lethal", "nonlethal", "training")
@@ -55,6 +59,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "posture": (0.0, 1.0),  # posture's range as a state (docs/ODD.md); no lever declares it
     "signal": _declared("ambiguity"),
 }
+#: Allowed range of Russia's chosen escalation intensity.
+INTENSITY_RANGE: tuple[float, float] = _declared("russia.initial_intensity")
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,18 @@ class Directives:
     :meth:`backing` and :meth:`ambiguity` when the model has directives (and only then).
     """
 
-    def __init__(self, by_index: dict[int, Directive]):
-        """``by_index``: donor column -> its directive."""
+    def __init__(self, by_index: dict[int, Directive], russia: float | None = None):
+        """``by_index``: donor column -> its directive; ``russia``: Russia's chosen intensity (None: its rule).
+
+        Raises:
+            ValueError: ``russia`` outside ``INTENSITY_RANGE`` or not a number.
+        """
+        low, high = INTENSITY_RANGE
+        if russia is not None and (
+            isinstance(russia, bool) or not isinstance(russia, int | float) or not low <= russia <= high
+        ):
+            raise ValueError(f"russia: {russia!r} is out of range; allowed: {low:g} to {high:g}")
+        self.russia = None if russia is None else float(russia)
         self.by_index = dict(sorted(by_index.items()))
 
         def pick(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -149,6 +165,10 @@ class Directives:
         out = backers.copy()
         out[idx] = value & (m.member[idx] == 1.0)
         return out
+
+    def intensity(self, rule: float) -> float:
+        """Russia's escalation intensity: the team's choice, else the rule's ``rule``."""
+        return rule if self.russia is None else self.russia
 
     def ambiguity(self, lever: float, m: MemberArrays) -> float:
         """The alliance's ambiguity: the members' GDP-weighted signals, the lever for members without one."""

@@ -122,20 +122,22 @@ class EscalationModel(mesa.Model):
         self.m.refresh(self.member_unity, self.params.members, tuple(self.donor_index))
         self.members = self.agents_by_type[AllianceMember]
 
-    def set_directives(self, decisions: dict[str, Directive] | None) -> None:
-        """Let players decide for donors (``{ISO3: Directive}``) from the next month on, until changed.
+    def set_directives(self, decisions: dict[str, Directive] | None, russia: float | None = None) -> None:
+        """Let players decide for donors (``{ISO3: Directive}``) and Russia from the next month on, until changed.
 
-        Every field a directive leaves ``None``, and every donor not named, follows the model's rule;
-        ``None`` or ``{}`` gives every donor back to the model (:mod:`simulation.directives`).
+        Every field a directive leaves ``None``, every donor not named, and Russia when ``russia`` (its
+        escalation intensity) is None, follow the model's rules; ``None`` or ``{}`` and no ``russia``
+        give everything back to the model (:mod:`simulation.directives`).
 
         Raises:
             KeyError: a code that is not one of the model's donors.
+            ValueError: ``russia`` out of its range.
         """
         unknown = sorted(set(decisions or {}) - set(self.donor_index))
         if unknown:
             raise KeyError(f"not a donor of this model: {', '.join(unknown)}; donors: {', '.join(self.donor_index)}")
         chosen = {self.donor_index[c]: d for c, d in (decisions or {}).items()}
-        self.directives = Directives(chosen) if chosen else None
+        self.directives = Directives(chosen, russia) if chosen or russia is not None else None
 
     # ---------------------------------------------------------------------------------------------
     # the month

@@ -138,7 +138,7 @@ TURNS = [
 
 def test_roles_are_members_and_the_groups_the_scenario_has():
     small = available_roles(EscalationModel("classroom", rng=1))
-    assert list(small) == ["USA", "DEU", "FRA", "POL", "EST", "HUN"], "one Baltic state is no group"
+    assert list(small) == ["USA", "DEU", "FRA", "POL", "EST", "HUN", "RUS"], "one Baltic state is no group"
     full = available_roles(EscalationModel("baseline", rng=1))
     assert full["BALTIC"].members == ("EST", "LVA", "LTU") and "NORDIC" in full
 
@@ -348,3 +348,42 @@ def test_pages_wait_for_the_changes_they_show(tmp_path, clock):
     assert s.wait(v, 0.01) == v + 1 and s.wait(e, 0.01, "epoch") == e
     s.close_turn(s.secret)
     assert s.wait(e, 0.01, "epoch") > e
+
+
+# ---------------------------------------------------------------------------------------------------
+# the optional Russia team
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_a_russia_directive_sets_the_intensity_and_the_ladder_follows():
+    calm = stepped(None, months=12, at=0)
+    m = EscalationModel("classroom", rng=4)
+    m.set_directives({}, russia=0.95)
+    for _ in range(12):
+        m.step()
+    assert m.russia.intensity == 0.95
+    assert m.russia.rung > calm.russia.rung, "an all-out intensity climbs the ladder"
+    assert m.directives is not None
+    m.set_directives(None)
+    assert m.directives is None
+    with pytest.raises(ValueError, match="russia"):
+        m.set_directives({}, russia=1.5)
+
+
+def test_a_russia_team_plays_russia_and_sees_no_members_secrets(tmp_path, clock):
+    s, tokens = new_room(tmp_path, clock, roles=("USA", "RUS"))
+    view = s.team_view(tokens["RUS"])
+    assert view["members"] == [] and set(view["advice"]) == {"intensity"}
+    assert "resolve" not in json.dumps(view) and "support" not in json.dumps(view)
+    s.open_turn(s.secret)
+    with pytest.raises(ClassroomError, match="unknown field 'lethal'"):
+        s.submit(tokens["RUS"], 1, {"lethal": 1.0})
+    with pytest.raises(ClassroomError, match="intensity"):
+        s.submit(tokens["RUS"], 1, {"intensity": 2.0})
+    s.submit(tokens["RUS"], 1, {"intensity": 0.9})
+    s.close_turn(s.secret)
+    assert s.model.russia.intensity == 0.9
+    back = Session.resume(tmp_path / "room", clock=clock)
+    pd.testing.assert_frame_equal(back.tables()["steps"], s.tables()["steps"])
+    dec = s.tables()["decisions"]
+    assert dec[dec["role"] == "RUS"][["iso3", "field", "value"]].values.tolist() == [["RUS", "intensity", 0.9]]

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.directives import AID_CATEGORIES, RANGES, Directive
+from simulation.directives import AID_CATEGORIES, INTENSITY_RANGE, RANGES, Directive
 from simulation.errors import EscalationError
 from simulation.model import EscalationModel
 from simulation.runner.store import _atomic_write_bytes
@@ -47,9 +47,11 @@ from simulation.scenario import load_scenario
 __all__ = [
     "CODE_ALPHABET",
     "GROUPS",
+    "RUSSIA",
     "ClassroomError",
     "RateLimit",
     "Role",
+    "RussiaDirective",
     "Session",
     "available_roles",
     "parse_decision",
@@ -60,6 +62,8 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "BALTIC": ("Baltic states", ("EST", "LVA", "LTU")),
     "NORDIC": ("Nordic countries", ("DNK", "FIN", "ISL", "NOR", "SWE")),
 }
+#: The role of Russia's leadership (optional: every other actor, Russia included, follows the model by default).
+RUSSIA = "RUS"
 #: Room codes: no 0/O, 1/I (read aloud and typed on phones).
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 4
@@ -72,6 +76,7 @@ DECISION_FIELDS: dict[str, type] = {
     "back": bool,
     "signal": float,
 }
+RUSSIA_FIELDS: dict[str, type] = {"intensity": float}
 #: Rate limits (events, per seconds): per team for submissions, per browser for joins, and room-wide for
 #: failed joins (a wrong code), which bounds guessing the 32^4 codes to weeks.
 SUBMIT_LIMIT = (10, 10.0)
@@ -96,8 +101,28 @@ class Role:
     members: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RussiaDirective:
+    """Russia's leadership's decision for a turn: its escalation intensity (None: the model's rule)."""
+
+    intensity: float | None = None
+
+    def __post_init__(self) -> None:
+        """Check the intensity against its declared range."""
+        low, high = INTENSITY_RANGE
+        v = self.intensity
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not _finite(v)):
+            raise ValueError(f"intensity: {v!r} is not a number; allowed: {low:g} to {high:g}")
+        if v is not None and not low <= v <= high:
+            raise ValueError(f"intensity: {v!r} is out of range; allowed: {low:g} to {high:g}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The field as a plain dict."""
+        return {"intensity": None if self.intensity is None else float(self.intensity)}
+
+
 def available_roles(model: EscalationModel) -> dict[str, Role]:
-    """Every role the scenario offers: each alliance member and partner, then the groups it has members of."""
+    """Every role the scenario offers: each member and partner, the groups it has members of, Russia's leadership."""
     out: dict[str, Role] = {}
     for a in model.member_agents:
         out[a.iso3] = Role(a.iso3, a.spec.name, (a.iso3,))
@@ -105,6 +130,7 @@ def available_roles(model: EscalationModel) -> dict[str, Role]:
         present = tuple(c for c in codes if c in model.donor_index)
         if len(present) >= 2:
             out[key] = Role(key, name, present)
+    out[RUSSIA] = Role(RUSSIA, "Russia's leadership", ())
     return out
 
 
@@ -135,31 +161,34 @@ def _text(value: Any, what: str) -> str:
     return value.strip().upper()
 
 
-def parse_decision(raw: Any) -> Directive:
+def parse_decision(raw: Any, russia: bool = False) -> Directive | RussiaDirective:
     """A team's decisions from untrusted input: a dict of known fields, each of its kind and in range.
+
+    ``russia``: the decisions of Russia's leadership (its one field, ``intensity``).
 
     Raises:
         ClassroomError: not a dict, an unknown field, a value of the wrong kind or out of its range.
     """
+    allowed = RUSSIA_FIELDS if russia else DECISION_FIELDS
     if not isinstance(raw, dict):
         raise ClassroomError("decisions: expected a set of fields")
-    unknown = [str(k)[:MAX_TEXT] for k in raw if k not in DECISION_FIELDS]
+    unknown = [str(k)[:MAX_TEXT] for k in raw if k not in allowed]
     if unknown:
-        raise ClassroomError(f"unknown field {unknown[0]!r}; allowed: {', '.join(DECISION_FIELDS)}")
+        raise ClassroomError(f"unknown field {unknown[0]!r}; allowed: {', '.join(allowed)}")
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if value is None:
             continue
-        kind = DECISION_FIELDS[key]
+        kind = allowed[key]
         if kind is bool:
             if not isinstance(value, bool):
                 raise ClassroomError(f"{key}: expected true or false")
         elif isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
-            low, high = RANGES[key]
+            low, high = INTENSITY_RANGE if russia else RANGES[key]
             raise ClassroomError(f"{key}: expected a number from {low:g} to {high:g}")
         values[key] = value
     try:
-        return Directive(**values)
+        return RussiaDirective(**values) if russia else Directive(**values)
     except ValueError as e:
         raise ClassroomError(str(e)) from None
 
@@ -356,7 +385,11 @@ class Session:
     def _advance(self, turn: int, decisions: dict[str, Directive]) -> dict[str, Any]:
         """Run the turn's months with ``decisions`` (role -> Directive); the turn's record."""
         m = self.model
-        m.set_directives({c: d for k, d in decisions.items() for c in self.roles[k].members})
+        russia = decisions.get(RUSSIA)
+        m.set_directives(
+            {c: d for k, d in decisions.items() for c in self.roles[k].members},
+            None if russia is None else russia.intensity,
+        )
         first = m.steps + 1
         for _ in range(self.turn_months):
             if not m.running:
@@ -412,7 +445,7 @@ class Session:
                 raise ClassroomError("too many submissions: wait a few seconds")
             if self.phase != "open" or isinstance(turn, bool) or turn != self.turn:
                 raise ClassroomError("that turn is not open")
-            decision = parse_decision(raw)
+            decision = parse_decision(raw, russia=role.key == RUSSIA)
             self.submitted[role.key] = decision
             if self.auto_close and set(self.submitted) >= set(self.played):
                 self._close()
@@ -458,6 +491,8 @@ class Session:
 
     def advice(self, key: str) -> dict[str, Any]:
         """The model's own rule for a role this month, as decision values (the team page's starting values)."""
+        if key == RUSSIA:
+            return {"intensity": round(float(np.clip(self.model.russia.intensity, *INTENSITY_RANGE)), 2)}
         m, mp = self.model.m, self.model.params
         idx = [self.model.donor_index[c] for c in self.roles[key].members]
         level = np.where(np.isnan(m.aid_policy[idx]), self.model.aid_level, m.aid_policy[idx])
@@ -478,6 +513,8 @@ class Session:
         """
         with self._lock:
             role = self.role_of(token)
+            if role.key == RUSSIA:
+                return self._russia_view(role)
             model, m = self.model, self.model.m
             own = []
             for c in role.members:
@@ -527,6 +564,42 @@ class Session:
                 "submitted": None if mine is None else mine.as_dict(),
                 "history": [{"turn": t["turn"], **(t["decisions"].get(role.key) or {})} for t in self.turns],
             }
+
+    def _russia_view(self, role: Role) -> dict[str, Any]:
+        """What Russia's leadership knows: its own threat perception, force, losses, the front, the alliance's moves.
+
+        Not the members' resolve or their publics' support (only what the alliance shows: its posture
+        and packages, and the aid that reaches the front).
+        """
+        model, ru, al = self.model, self.model.russia, self.model.alliance
+        mine = self.submitted.get(role.key)
+        packages = [e for e in model.events if e[2] == "package"]
+        return {
+            "role": role.key,
+            "name": role.name,
+            "members": [],
+            "russia": {
+                "threat": float(ru.threat),
+                "force": float(ru.force),
+                "losses": float(ru.losses),
+                "intensity": float(ru.intensity),
+                "alliance_posture": float(al.posture),
+                "aid_last_month": float(model.aid_total),
+            },
+            "turn": self.turn,
+            "phase": self.phase,
+            "month": model.steps,
+            "date": model.date,
+            "seconds_left": None if self.deadline is None else max(0.0, self.deadline - self.clock()),
+            "last_package": packages[-1][3] if packages else None,
+            "russia_rung": int(ru.rung),
+            "russia_rung_name": model.ladder.name(ru.rung),
+            "russia_moves": [],
+            "territory": float(model.ukraine.territory),
+            "advice": self.advice(role.key),
+            "submitted": None if mine is None else mine.as_dict(),
+            "history": [{"turn": t["turn"], **(t["decisions"].get(role.key) or {})} for t in self.turns],
+        }
 
     # ---------------------------------------------------------------------------------------------
     # saving, resuming, the model alone, the export
@@ -578,7 +651,11 @@ class Session:
         s._tokens = {d: k for d, k in state["tokens"].items() if k in s.played}
         s.auto_close = bool(state.get("auto_close", False))
         for t in state["turns"]:
-            decisions = {k: Directive(**d) for k, d in t["decisions"].items() if k in s.roles}
+            decisions = {
+                k: RussiaDirective(**d) if k == RUSSIA else Directive(**d)
+                for k, d in t["decisions"].items()
+                if k in s.roles
+            }
             s.turns.append(s._advance(t["turn"], decisions))
         s.turn = len(s.turns)
         s.phase = "setup" if not s.turns else "over" if not s.model.running else "closed"
@@ -601,8 +678,8 @@ class Session:
             for t in self.turns:
                 for key in self.played:
                     chosen = t["decisions"].get(key)
-                    for c in self.roles[key].members:
-                        for name in DECISION_FIELDS:
+                    for c in self.roles[key].members or (key,):
+                        for name in RUSSIA_FIELDS if key == RUSSIA else DECISION_FIELDS:
                             value = None if chosen is None else chosen.get(name)
                             rows.append(
                                 {
