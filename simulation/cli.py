@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--roles",
         default="",
         metavar="KEY,KEY",
-        help="roles played by teams, e.g. USA,DEU,POL,BALTIC (default: the instructor picks them on the page)",
+        help="roles played by teams, e.g. USA,DEU,POL,BALTIC,RUS (default: the instructor picks them on the page)",
     )
     cls.add_argument("--resume", type=Path, default=None, metavar="DIR", help="resume the session saved in DIR")
     return parser
