@@ -64,9 +64,11 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture
-def classroom(tmp_path):
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """One server for the module (the URL test only reads what it printed)."""
     pytest.importorskip("solara")
+    tmp_path = tmp_path_factory.mktemp("classroom")
     proc, info = start_classroom(tmp_path, "--out", str(tmp_path / "room"), "--roles", ",".join(ROLES))
     yield info, tmp_path / "room"
     stop(proc)

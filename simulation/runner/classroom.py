@@ -532,7 +532,6 @@ class Session:
                         "aid": {c2: float(getattr(m, f"aid_{c2}")[i]) for c2 in AID_CATEGORIES},
                     }
                 )
-            packages = [e for e in model.events if e[2] == "package"]
             russia_kinds = {
                 "rung_up",
                 "rung_down",
@@ -543,27 +542,35 @@ class Session:
                 "ceasefire_broken",
             }
             since = self.turns[-1]["first_month"] if self.turns else 0
-            mine = self.submitted.get(role.key)
             return {
-                "role": role.key,
-                "name": role.name,
+                **self._common_view(role),
                 "members": own,
-                "turn": self.turn,
-                "phase": self.phase,
-                "month": model.steps,
-                "date": model.date,
-                "seconds_left": None if self.deadline is None else max(0.0, self.deadline - self.clock()),
-                "last_package": packages[-1][3] if packages else None,
-                "russia_rung": int(model.russia.rung),
-                "russia_rung_name": model.ladder.name(model.russia.rung),
                 "russia_moves": [
                     e[3] for e in model.events if e[1] == "Russia" and e[0] >= since and e[2] in russia_kinds
                 ],
-                "territory": float(model.ukraine.territory),
-                "advice": self.advice(role.key),
-                "submitted": None if mine is None else mine.as_dict(),
-                "history": [{"turn": t["turn"], **(t["decisions"].get(role.key) or {})} for t in self.turns],
             }
+
+    def _common_view(self, role: Role) -> dict[str, Any]:
+        """What every team's page shows: the turn, the date, the front, the rung, the last package, its decisions."""
+        model = self.model
+        mine = self.submitted.get(role.key)
+        packages = [e for e in model.events if e[2] == "package"]
+        return {
+            "role": role.key,
+            "name": role.name,
+            "turn": self.turn,
+            "phase": self.phase,
+            "month": model.steps,
+            "date": model.date,
+            "seconds_left": None if self.deadline is None else max(0.0, self.deadline - self.clock()),
+            "last_package": packages[-1][3] if packages else None,
+            "russia_rung": int(model.russia.rung),
+            "russia_rung_name": model.ladder.name(model.russia.rung),
+            "territory": float(model.ukraine.territory),
+            "advice": self.advice(role.key),
+            "submitted": None if mine is None else mine.as_dict(),
+            "history": [{"turn": t["turn"], **(t["decisions"].get(role.key) or {})} for t in self.turns],
+        }
 
     def _russia_view(self, role: Role) -> dict[str, Any]:
         """What Russia's leadership knows: its own threat perception, force, losses, the front, the alliance's moves.
@@ -572,11 +579,8 @@ class Session:
         and packages, and the aid that reaches the front).
         """
         model, ru, al = self.model, self.model.russia, self.model.alliance
-        mine = self.submitted.get(role.key)
-        packages = [e for e in model.events if e[2] == "package"]
         return {
-            "role": role.key,
-            "name": role.name,
+            **self._common_view(role),
             "members": [],
             "russia": {
                 "threat": float(ru.threat),
@@ -586,19 +590,7 @@ class Session:
                 "alliance_posture": float(al.posture),
                 "aid_last_month": float(model.aid_total),
             },
-            "turn": self.turn,
-            "phase": self.phase,
-            "month": model.steps,
-            "date": model.date,
-            "seconds_left": None if self.deadline is None else max(0.0, self.deadline - self.clock()),
-            "last_package": packages[-1][3] if packages else None,
-            "russia_rung": int(ru.rung),
-            "russia_rung_name": model.ladder.name(ru.rung),
             "russia_moves": [],
-            "territory": float(model.ukraine.territory),
-            "advice": self.advice(role.key),
-            "submitted": None if mine is None else mine.as_dict(),
-            "history": [{"turn": t["turn"], **(t["decisions"].get(role.key) or {})} for t in self.turns],
         }
 
     # ---------------------------------------------------------------------------------------------
