@@ -430,13 +430,27 @@ def JoinPage() -> None:
 
 @solara.component
 def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
-    """The turn's decisions, starting from the last submission or the model's own rule."""
+    """The turn's decisions, starting from the last submission or the model's own rule.
+
+    The form stays on the page between turns (disabled while no turn is open): a new turn moves its
+    sliders to the new starting values instead of building new widgets, which is what keeps thirty
+    pages quick when a turn opens or closes.
+    """
     start = view["submitted"] or view["advice"]
     russia = view["role"] == "RUS"
     keys = ("intensity",) if russia else (*AID_CATEGORIES, "posture", "signal")
     values = {k: solara.use_reactive(float(start[k])) for k in keys}
     back = solara.use_reactive(bool(start.get("back", False)))
     message, set_message = solara.use_state("")
+    is_open = view["phase"] == "open"
+
+    def new_turn() -> None:
+        for k, v in values.items():
+            v.set(float(start[k]))
+        back.set(bool(start.get("back", False)))
+        set_message("")
+
+    solara.use_effect(new_turn, [view["turn"]])
 
     def submit() -> None:
         raw = {k: v.value for k, v in values.items()} | ({} if russia else {"back": back.value})
@@ -448,13 +462,14 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
 
     for k, v in values.items():
         low, high = INTENSITY_RANGE if russia else RANGES[k]
-        solara.SliderFloat(f"{LABELS[k]}: {v.value:.2f}", value=v, min=low, max=high, step=0.05)
+        solara.SliderFloat(f"{LABELS[k]}: {v.value:.2f}", value=v, min=low, max=high, step=0.05, disabled=not is_open)
         solara.Text(HELP[k], style={"color": "#555", "font-size": "0.85em"})
     if not russia:
-        solara.Checkbox(label="Back the package of advanced systems, if one is pending", value=back)
-    solara.Button(f"Submit turn {view['turn']}", on_click=submit, color="primary")
-    if message:
-        solara.Text(message, classes=["submit-message"])
+        solara.Checkbox(
+            label="Back the package of advanced systems, if one is pending", value=back, disabled=not is_open
+        )
+    solara.Button(f"Submit turn {view['turn']}", on_click=submit, color="primary", disabled=not is_open)
+    solara.Text(message, classes=["submit-message"])
 
 
 @solara.component
@@ -497,12 +512,13 @@ def TeamPage() -> None:
             "**Russia's moves in the last turn:**\n"
             + ("\n".join(f"- {t}" for t in view["russia_moves"][-6:]) or "- none seen")
         )
-        if view["phase"] == "open":
-            DecisionForm(session, token, view).key(f"{view['role']}-{view['turn']}")
-        elif view["phase"] == "over":
-            solara.Markdown("**The war is over.** Your instructor will open the debrief.")
-        else:
-            solara.Markdown("_Waiting for the instructor to open the next turn._")
+        waiting = {
+            "open": "Decide together, then submit: you may revise until the turn closes.",
+            "over": "**The war is over.** Your instructor will open the debrief.",
+        }
+        solara.Markdown(waiting.get(view["phase"], "_Waiting for the instructor to open the next turn._"))
+        if view["phase"] != "over":
+            DecisionForm(session, token, view)
 
 
 # ---------------------------------------------------------------------------------------------------
