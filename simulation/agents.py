@@ -81,7 +81,8 @@ class Alliance(mesa.Agent):
         # GDP weights sum to 1 only up to rounding: keep the unit-interval aggregates in [0, 1]
         self.effort = clip01(mean_r, model.bounded)
         self.cohesion = clip01(1.0 - model.params.alliance.cohesion_dispersion * spread)
-        self.credibility = self.cohesion**2 * (1.0 - model.ambiguity / 2.0)
+        ambiguity = model.ambiguity if model.directives is None else model.directives.ambiguity(model.ambiguity, m)
+        self.credibility = self.cohesion**2 * (1.0 - ambiguity / 2.0)
         self.posture = clip01(float(aw @ m.posture))
         self.deterrence = self.credibility * self.posture
 
@@ -99,6 +100,8 @@ class Alliance(mesa.Agent):
             return 0.0
         # a member whose own aid level an event set to zero (the US hold) neither backs nor pledges
         backers = (m.resolve >= al.package_threshold) & (m.member == 1.0) & (m.aid_policy != 0.0)
+        if model.directives is not None:  # players' decisions (simulation.directives)
+            backers = model.directives.backing(backers, m)
         if float(m.aw @ backers) < al.package_quorum:
             self.decision_delay = month - self.pending[0][0]
             return 0.0
@@ -264,6 +267,8 @@ class Russia(mesa.Agent):
             - restraint
         )
         self.intensity = clip01(y + ra.response * drive + sigma * ru.noise * noise, model.bounded)
+        if model.directives is not None:  # a team plays Russia's leadership (simulation.directives)
+            self.intensity = model.directives.intensity(self.intensity)
         # The war: force follows its own target (war aims plus what escalation brings) and grows by
         # mobilisation while Ukraine's combat power exceeds Russia's.
         shortfall = max(0.0, model.ukraine.power - ru.force_ratio * self.force)

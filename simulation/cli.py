@@ -12,6 +12,8 @@
                         [--where "member_unity <= 0.2" ...] [--points 0,3,5]
     escalation report DIR [--out FILE]
     escalation demo [--scenario NAME] [--projector] [--port 8765] [--host 127.0.0.1]
+    escalation classroom [--scenario NAME] [--host H] [--port P] [--turn-months N] [--seed N] [--out DIR]
+                         [--roles KEY,KEY] [--resume DIR]
     escalation sensitivity EXPERIMENT [--method sobol|morris] [--outcomes NAME ...] [--out DIR] [--workers N]
                            [--dask ADDRESS|local] [--set key=value ...] [--force]
     escalation discover DIR --outcome "peak_rung >= 7" [--min-coverage 0.5] [--alpha 0.05] [--out DIR]
@@ -285,6 +287,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--projector", action="store_true", help="open in projector mode: larger type, one chart per row (key p)"
     )
+    cls = sub.add_parser(
+        "classroom", help="start a classroom wargame: teams play member governments from their devices (viz extra)"
+    )
+    cls.add_argument("--scenario", default="classroom", help="a shipped scenario (default classroom)")
+    cls.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1: this computer only)"
+    )
+    cls.add_argument("--port", type=_count(0), default=8766, help="port (default 8766; 0 picks a free one)")
+    cls.add_argument("--turn-months", type=_count(1), default=3, help="months the model advances per turn (default 3)")
+    cls.add_argument("--seed", type=int, default=1, help="the model's seed (default 1)")
+    cls.add_argument("--out", type=Path, default=None, help="session folder (default results/classroom-<date-time>)")
+    cls.add_argument(
+        "--roles",
+        default="",
+        metavar="KEY,KEY",
+        help="roles played by teams, e.g. USA,DEU,POL,BALTIC,RUS (default: the instructor picks them on the page)",
+    )
+    cls.add_argument("--resume", type=Path, default=None, metavar="DIR", help="resume the session saved in DIR")
     return parser
 
 
@@ -601,6 +621,80 @@ def _demo(args: argparse.Namespace) -> int:
         return 0
 
 
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _classroom(args: argparse.Namespace) -> int:
+    import datetime
+    import os
+    import secrets
+    import shutil
+    import subprocess
+
+    from simulation.runner.classroom import CODE_ALPHABET, CODE_LENGTH, STATE_FILE, Session
+
+    try:
+        import solara  # noqa: F401
+    except ImportError:
+        raise UsageError('escalation classroom: the pages need the "viz" extra: pip install -e ".[viz]"') from None
+    if args.resume is not None:
+        folder = args.resume
+        saved = Session.resume(folder)  # a missing or unreadable session stops here, with its message
+        code, name, months = saved.code, saved.scenario_name, saved.turn_months
+    else:
+        if args.scenario not in shipped_scenarios():
+            raise UsageError(
+                f"--scenario: {args.scenario!r} is not a shipped scenario; allowed: {', '.join(shipped_scenarios())}"
+            )
+        folder = args.out or Path("results") / f"classroom-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+        if (folder / STATE_FILE).exists():
+            raise UsageError(f"--out: {folder} holds a session already; resume it with --resume {folder}")
+        roles = [r.strip().upper() for r in args.roles.split(",") if r.strip()]
+        Session(args.scenario, folder).check_roles(roles)  # a bad role stops here, with its message
+        code, name, months = (
+            "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+            args.scenario,
+            args.turn_months,
+        )
+    port = args.port or _free_port(args.host)
+    secret = secrets.token_urlsafe(18)
+    env = {
+        **os.environ,
+        "ESCALATION_CLASSROOM_DIR": str(folder),
+        "ESCALATION_CLASSROOM_RESUME": "1" if args.resume is not None else "",
+        "ESCALATION_CLASSROOM_SCENARIO": name,
+        "ESCALATION_CLASSROOM_SEED": str(args.seed),
+        "ESCALATION_CLASSROOM_TURN_MONTHS": str(months),
+        "ESCALATION_CLASSROOM_CODE": code,
+        "ESCALATION_CLASSROOM_SECRET": secret,
+        "ESCALATION_CLASSROOM_ROLES": args.roles,
+    }
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    shown = "127.0.0.1" if local else args.host
+    if not local:
+        print(
+            f"warning: listening on {args.host}: anyone on this network can open the join page "
+            "(the room code and the instructor's secret still guard it); use the default 127.0.0.1 outside class",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(f"Escalation classroom ({name}, a turn is {months} months); session folder {folder}", flush=True)
+    print(f"instructor (keep this link to yourself): http://{shown}:{port}/?key={secret}", flush=True)
+    print(f"join: http://{shown}:{port}/join", flush=True)
+    print(f"room code: {code}", flush=True)
+    exe = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
+    cmd = [exe, "run", "simulation.classroom_app", "--host", args.host, "--port", str(port), "--production"]
+    try:
+        return subprocess.call([*cmd, "--no-open", "--log-level", "warning"], env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def _sensitivity(args: argparse.Namespace) -> int:
     from simulation.analysis.outcomes import check_outcomes
     from simulation.analysis.sensitivity import load_sensitivity_experiment, ranking, run_sensitivity
@@ -774,6 +868,7 @@ _COMMANDS = {
     "plot": _plot,
     "report": _report,
     "demo": _demo,
+    "classroom": _classroom,
     "hindcast": _hindcast,
     "sensitivity": _sensitivity,
     "discover": _discover,

@@ -514,12 +514,16 @@ def decide(model: EscalationModel) -> None:
     m.aid_lethal = aid * m.lethal_share
     m.aid_training = aid * mp.training_share
     m.aid_nonlethal = aid - m.aid_lethal - m.aid_training
+    if model.directives is not None:  # players' decisions replace the rule for their donors (simulation.directives)
+        frac = model.directives.aid(m, frac, mp.training_share)
     m.stockpile = np.minimum(
         np.maximum(m.stockpile - mp.depletion * frac + mp.replenish * (1.0 - m.stockpile), 0.0), 1.0
     )
     m.fatigue = m.fatigue + mp.fatigue_growth * frac * (1.0 - m.fatigue)
     drivers = POSTURE_DRIVER_MEAN * (np.minimum(r, 1.0) + np.minimum(m.threat, 1.0))
     m.posture = m.floor + (1.0 - m.floor) * mp.posture_gain * drivers
+    if model.directives is not None:
+        m.posture = model.directives.posture(m)
 
 
 def _relative_terms(model: EscalationModel) -> np.ndarray | float:

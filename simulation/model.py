@@ -29,6 +29,7 @@ from simulation import members
 from simulation import roster as rs
 from simulation.agents import Alliance, Russia, Ukraine, clip01
 from simulation.calendar import date_of
+from simulation.directives import Directive, Directives
 from simulation.ladder import Ladder
 from simulation.members import MONTHS_PER_YEAR, UNDATED_START, AllianceMember, MemberArrays
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
@@ -87,6 +88,7 @@ class EscalationModel(mesa.Model):
         # month -> members voting (the sourced calendar, then every members.election_term months)
         self.elections = members.election_calendar(self.start or UNDATED_START, self.horizon, p.members.election_term)
         self.m = MemberArrays.empty()
+        self.directives: Directives | None = None  # players' decisions (set_directives); None: the model's rules
         self._add_members(self.config.members, member=True)
         self._add_members(self.config.partners, member=False)
         self._refresh_dispositions()
@@ -121,6 +123,23 @@ class EscalationModel(mesa.Model):
         """Recompute weights and unity-narrowed dispositions (after an accession or a unity change)."""
         self.m.refresh(self.member_unity, self.params.members, tuple(self.donor_index))
         self.members = self.agents_by_type[AllianceMember]
+
+    def set_directives(self, decisions: dict[str, Directive] | None, russia: float | None = None) -> None:
+        """Let players decide for donors (``{ISO3: Directive}``) and Russia from the next month on, until changed.
+
+        Every field a directive leaves ``None``, every donor not named, and Russia when ``russia`` (its
+        escalation intensity) is None, follow the model's rules; ``None`` or ``{}`` and no ``russia``
+        give everything back to the model (:mod:`simulation.directives`).
+
+        Raises:
+            KeyError: a code that is not one of the model's donors.
+            ValueError: ``russia`` out of its range.
+        """
+        unknown = sorted(set(decisions or {}) - set(self.donor_index))
+        if unknown:
+            raise KeyError(f"not a donor of this model: {', '.join(unknown)}; donors: {', '.join(self.donor_index)}")
+        chosen = {self.donor_index[c]: d for c, d in (decisions or {}).items()}
+        self.directives = Directives(chosen, russia) if chosen or russia is not None else None
 
     # ---------------------------------------------------------------------------------------------
     # the month
