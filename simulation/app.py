@@ -2,8 +2,9 @@
 
     escalation demo [--scenario NAME] [--projector] [--port 8765] [--host 127.0.0.1]
 
-Two pages: ``/`` drives one model (sliders for the policy levers, Step, Play, Reset); ``/compare``
-runs two scenarios side by side from the same seed, stepping together (e.g. united vs divided).
+Three pages: ``/`` drives one model (sliders for the policy levers, Step, Play, Reset); ``/compare``
+runs two scenarios side by side from the same seed, stepping together (e.g. united vs divided);
+``/history`` plays the war from February 2022 beside what happened.
 
 The page is laid out here rather than by Mesa's SolaraViz, whose defaults suit developers, not lecture
 halls (a "Page 0" tab, sliders without values, a fixed two-chart grid, no keyboard). Mesa still
@@ -18,28 +19,29 @@ provides the model and the redraw signal (``update_counter``/``force_update``).
   resets, ``p`` toggles projector mode.
 - Projector mode (the toggle in the bar, or ``escalation demo --projector``): larger type, thicker
   lines, one chart per row and the narrative in large text.
+- The charts are drawn in the browser (Vega-Lite specs of ``simulation.viz.web``, shown by
+  ``simulation.viz.webview``): a spec is built once per run and mode and shared by every session;
+  each month the server sends only the new rows, and the browser updates the charts in place.
+- Every value a control sends over the websocket is checked on the server (``accept_lever``,
+  ``accept_seed``, ``accept_choice``): a lever outside its declared range, an unknown scenario, key
+  or speed is refused, so a changed page cannot put a model outside what ``parameters`` allows.
+- Steps are counted, not dropped (``Stepper``): presses that arrive while a month is drawn are all
+  stepped, and Play keeps its chosen speed (months fall due on a fixed schedule).
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import itertools
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipyvuetify as v
-import matplotlib as mpl
-import numpy as np
 import solara
 import traitlets
-from matplotlib import patheffects
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Bbox
 from mesa.visualization.utils import force_update, update_counter
 
 from simulation import parameters
@@ -48,8 +50,9 @@ from simulation.calendar import date_of, month_name
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.model import EscalationModel
 from simulation.scenario import load_scenario, shipped_scenarios
-from simulation.viz.plots import STEP_METRICS
+from simulation.viz import web
 from simulation.viz.style import OKABE_ITO
+from simulation.viz.webview import VegaChart
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -63,8 +66,10 @@ __all__ = [
     "levers",
     "new_model",
     "page_title",
+    "accept_choice",
+    "accept_lever",
+    "accept_seed",
     "routes",
-    "text_collisions",
 ]
 
 #: The scenario the page opens with (``escalation demo --scenario`` sets it).
@@ -74,10 +79,8 @@ PROJECTOR = os.environ.get("ESCALATION_DEMO_PROJECTOR", "") not in ("", "0")
 #: Projector mode of the browser session (Solara keeps a module's reactive values per session).
 PROJECTOR_MODE = solara.reactive(PROJECTOR)
 SEED = 1
-KYIV = (50.4501, 30.5234)
-MOSCOW = (55.7558, 37.6173)
 NARRATIVE_MONTHS = 6
-PLAY_INTERVAL = 0.4  # seconds between months while playing
+PLAY_SPEED = 2.0  # months a second while playing (the speed box offers SPEEDS)
 _INSTANCES = itertools.count()
 
 
@@ -92,8 +95,8 @@ class ClassroomModel(EscalationModel):
     def __init__(self, preset: str = DEFAULT_SCENARIO, rng: Any = SEED, scenario: Any = None, **levers: Any):
         """Build the model of a shipped scenario with the dashboard's levers and seed."""
         super().__init__(preset, rng=_seed(rng), **levers)
-        self.instance = next(_INSTANCES)  # figures are cached per (instance, month)
-        self.lock = threading.RLock()  # a month is not drawn while the play loop steps it
+        self.instance = next(_INSTANCES)
+        self.lock = threading.RLock()  # a month's rows are not read while the play loop steps it
 
 
 def levers(scenario: str = DEFAULT_SCENARIO) -> dict[str, float]:
@@ -134,330 +137,96 @@ def new_model() -> ClassroomModel:
 
 
 # ---------------------------------------------------------------------------------------------------
-# figures: drawn once per model, month and mode; fixed margins (a tight bounding box costs ~40% more)
+# input from the browser: every value a control sends is checked here, on the server
+# ---------------------------------------------------------------------------------------------------
+
+#: What the lecturer's keys may ask for; anything else the browser sends is ignored.
+KEY_ACTIONS = ("play", "step", "reset", "projector")
+#: Play speeds (months a second) the speed box offers.
+SPEEDS = (1.0, 2.0, 4.0)
+#: Seeds the seed box accepts (numpy's SeedSequence takes any non-negative integer; this keeps it to 64 bits).
+SEED_RANGE = (0, 2**63 - 1)
+
+
+def accept_lever(key: str, value: Any) -> float | None:
+    """A slider's value if ``key`` is a classroom lever and ``value`` a number in its declared range, else None.
+
+    The browser can send anything over the page's websocket (a changed page, a script): the server
+    takes only what ``simulation.parameters`` declares, so a refused value never reaches a model.
+    """
+    if key not in parameters.LEVERS or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    p = parameters.by_name(key)
+    x = float(value)
+    if not (x == x and (p.low is None or x >= p.low) and (p.high is None or x <= p.high)):  # x == x: not NaN
+        return None
+    return x
+
+
+def accept_seed(value: Any) -> int | None:
+    """The seed box's text (or number) as a seed, if it is a whole number in ``SEED_RANGE``, else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        seed = int(value.strip()) if isinstance(value, str) else value if isinstance(value, int) else None
+    except ValueError:
+        return None
+    return seed if seed is not None and SEED_RANGE[0] <= seed <= SEED_RANGE[1] else None
+
+
+def accept_choice(value: Any, allowed: Sequence[Any]) -> Any:
+    """``value`` if it is one of ``allowed`` (a shipped scenario's name, a play speed, a key), else None."""
+    try:
+        return value if value in allowed else None
+    except TypeError:  # an unhashable or incomparable value
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# charts: drawn in the browser from each month's rows (simulation.viz.web); specs shared by all sessions
 # ---------------------------------------------------------------------------------------------------
 
 
-def _look(big: bool) -> dict[str, Any]:
-    """The matplotlib rc for the page (normal) or for a projector (larger type, thicker lines)."""
-    size = 17 if big else 11
-    return {
-        "font.size": size,
-        "axes.titlesize": size + 2,
-        "axes.labelsize": size,
-        "xtick.labelsize": size - 1,
-        "ytick.labelsize": size - 1,
-        "legend.fontsize": size - 1,
-        "axes.linewidth": 1.6 if big else 1.0,
-        "xtick.major.width": 1.6 if big else 1.0,
-        "ytick.major.width": 1.6 if big else 1.0,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
+@functools.lru_cache(maxsize=64)
+def _time_spec(kind: str, big: bool, names: tuple[str, ...]) -> dict[str, Any]:
+    if kind == "rung":
+        return web.spec(web.rung_chart(names, big))
+    return web.spec({"threat": web.threat_chart, "alliance": web.alliance_chart}[kind](big))
 
 
-LINE = {False: 2.2, True: 4.0}
-#: Opacity of a member with no public support left (full support: opaque).
-SUPPORT_ALPHA_FLOOR = 0.25
-DPI = 80
+@functools.lru_cache(maxsize=16)
+def _map_spec(big: bool, members: tuple[tuple[str, float, float, float], ...]) -> dict[str, Any]:
+    return web.spec(web.member_map(members, big))
 
 
-def _drawn(draw: Callable[[EscalationModel, bool], Figure]) -> Callable[..., Figure]:
-    """Draw inside the page's look (rc settings apply to text made while drawing, so wrap it all)."""
-
-    def wrapper(model: EscalationModel, big: bool = False) -> Figure:
-        with mpl.rc_context(_look(big)):
-            return draw(model, big)
-
-    wrapper.__name__, wrapper.__doc__ = draw.__name__, draw.__doc__
-    return wrapper
+@functools.lru_cache(maxsize=16)
+def _history_spec(index: int, big: bool, horizon: int) -> dict[str, Any]:
+    return web.spec(web.history_chart(web.HISTORY_SERIES[index], horizon, _observed_last(), big))
 
 
-def _fig(size: tuple[float, float], projector: tuple[float, float], big: bool) -> Figure:
-    """A figure of ``size`` inches on the page, or of ``projector`` inches in projector mode (at 80 dpi)."""
-    fig = Figure(figsize=projector if big else size, dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _time_axis(ax: Any, last: float) -> None:
-    """Months on the x axis, whole numbers only, at least a year wide."""
-    ax.set_xlim(0, last)
-    ax.set_xlabel("month")
-    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
-
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # fast beats small on a LAN
-    return buf.getvalue()
-
-
-def _series(model: EscalationModel, name: str) -> np.ndarray:
-    return np.asarray(model.datacollector.model_vars[name], dtype=float)
-
-
-def _months(model: EscalationModel) -> tuple[np.ndarray, float]:
-    months = _series(model, "month")
-    return months, max(12.0, float(months[-1]))
-
-
-@_drawn
-def draw_rung_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """The escalation rung over time: rungs by number (the gauge beside names them), Kahn's thresholds marked."""
-    fig = _fig((6.4, 3.6), (9.2, 5.6), big)  # beside the gauge, also on a projector
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.09, right=0.82, bottom=0.16, top=0.88)
-    months, last = _months(model)
-    rung = _series(model, "escalation_rung")
-    ax.step(months, rung, where="post", color=OKABE_ITO[1], linewidth=LINE[big], marker="o", markersize=LINE[big] + 1)
-    for k, label, va in ((NUCLEAR_SIGNALLING, "nuclear\nsignalling", "top"), (DIRECT_CLASH, "direct\nclash", "bottom")):
-        ax.axhline(k, color="#444", linestyle="--", linewidth=LINE[big] / 2)
-        # in the right margin, outside the plotted area (no line runs through it): the upper label
-        # above its line, the lower one below, so that the two neighbouring thresholds never meet
-        ax.text(1.02, k, label, transform=ax.get_yaxis_transform(), va=va, color="#444", clip_on=False)
-    n = len(model.ladder.names)
-    ax.set_yticks(range(n))
-    ax.set_ylim(-0.4, n - 0.6)
-    _time_axis(ax, last)
-    ax.set_ylabel("rung")
-    ax.set_title("Escalation ladder over time")
-    return fig
-
-
-@_drawn
-def draw_threat_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """Russia's and the members' threat perception over time."""
-    fig = _fig((6.4, 3.4), (11, 5.6), big)
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.16, top=0.76)
-    months, last = _months(model)
-    lw = LINE[big]
-    ax.plot(months, _series(model, "russia_threat_perception"), color=OKABE_ITO[1], lw=lw, label="Russia (θ)")
-    ax.plot(months, _series(model, "alliance_threat_perception"), color=OKABE_ITO[0], lw=lw, label="members (mean T)")
-    ax.set_ylim(0, 1)
-    _time_axis(ax, last)
-    ax.set_ylabel("threat perception (0-1)")
-    _title_and_legend(ax, "Threat perception on both sides", ncols=2)
-    return fig
-
-
-def _title_and_legend(ax: Any, title: str, *, ncols: int, handles: list | None = None) -> None:
-    """The legend in a row between the title and the plotted area, where it covers no data."""
-    ax.set_title(title, pad=ax.figure.dpi * 0.36 * (ax.figure.get_figwidth() / 6.4))
-    kw = {"handles": handles} if handles else {}
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, frameon=False, borderaxespad=0.2, **kw)
-
-
-@_drawn
-def draw_alliance_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """Alliance cohesion and territory held (shares), and aid to Ukraine (bars, its own axis) over time."""
-    fig = _fig((6.4, 3.4), (11, 5.6), big)
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.12, right=0.86, bottom=0.16, top=0.76)
-    months, last = _months(model)
-    lw = LINE[big]
-    aid = ax.twinx()
-    given = _series(model, "aid_total")
-    # one filled step outline instead of a bar per month: the same picture at a fraction of the cost
-    bars = aid.stairs(given, np.append(months - 0.5, months[-1] + 0.5), fill=True, color=OKABE_ITO[0], alpha=0.35,
-                      label="aid")  # fmt: skip
-    aid.set_ylim(0, max(1.0, float(np.max(given, initial=0.0)) * 1.05))
-    aid.set_ylabel(STEP_METRICS["aid_total"].replace("aid to Ukraine ", "aid "))  # the unit as plots declare it
-    aid.spines["right"].set_visible(True)
-    (coh,) = ax.plot(months, _series(model, "alliance_cohesion"), color=OKABE_ITO[2], lw=lw, label="cohesion")
-    (ter,) = ax.plot(months, _series(model, "territory_held"), color=OKABE_ITO[4], lw=lw, label="territory held")
-    ax.set_zorder(aid.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.set_ylim(0, 1.02)
-    _time_axis(ax, last)
-    ax.set_xlim(-0.6, last + 0.6)  # each month's aid is a step a month wide: room for the first and the last
-    ax.set_ylabel("share (0-1)")
-    _title_and_legend(ax, "Alliance cohesion, aid and territory", ncols=3, handles=[coh, ter, bars])
-    return fig
-
-
-def _map_xy(lat: float, lon: float) -> tuple[float, float]:
-    """Schematic map position: North America is drawn just across the Atlantic, not to scale."""
-    return (lon if lon > -30 else -26 + (lon + 77) * 0.15), lat
-
-
-def _inside(box: Bbox, frame: Bbox) -> bool:
-    return box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
-
-
-@_drawn
-def draw_member_map(model: EscalationModel, big: bool = False) -> Figure:
-    """Members at their capitals: colour = resolve, size = GDP; Russia and Ukraine marked; incidents ringed.
-
-    A member's rim shows its government's stance (white hawkish, dark red accommodating) and its fill
-    fades with its public's support for aiding Ukraine. The colour
-    bar has its own row under the map, and a member's name is written only where it
-    covers no other label and no other member (the largest economies are placed first).
-    """
-    fig = _fig((6.4, 4.8), (11, 8.2), big)
-    ax = fig.add_axes((0.02, 0.26, 0.96, 0.64))
-    cax = fig.add_axes((0.3, 0.18, 0.4, 0.03))
-    specs = [a.spec for a in model.member_agents]
-    xy = np.array([_map_xy(s.capital_lat, s.capital_lon) for s in specs])
-    gdp = model.m.gdp
-    grow = 11 / 6.4 if big else 1.0
-    sizes = (40 + 900 * np.sqrt(gdp / gdp.max())) * grow**2
-    # the rim shows the government's stance (issue 11): white when hawkish (+1), dark red when accommodating (-1)
-    rims = mpl.colormaps["Reds"]((1.0 - model.m.stance) / 2.0)
-    # the fill fades with the public's support (issue 11): a member whose public has turned away is pale
-    support = np.clip(getattr(model.m, "support", np.ones_like(gdp)), 0.0, 1.0)
-    pts = ax.scatter(
-        xy[:, 0], xy[:, 1], s=sizes, c=model.m.resolve, cmap="viridis", vmin=0, vmax=1,
-        alpha=SUPPORT_ALPHA_FLOOR + (1.0 - SUPPORT_ALPHA_FLOOR) * support,
-        edgecolors=rims, linewidths=1.6 * grow, zorder=3, gid="members",
-    )  # fmt: skip
-    legend = "resolve (0-1); pale: low public support;\nred rim: government not hawkish"
-    fig.colorbar(pts, cax=cax, orientation="horizontal", label=legend)
-    for i in getattr(model, "struck", ()):
-        ax.scatter(
-            [xy[i, 0]], [xy[i, 1]], s=sizes[i] * 3, facecolors="none", edgecolors=OKABE_ITO[1],
-            linewidths=LINE[big] + 1, zorder=4, gid="incident",
-        )  # fmt: skip
-    mx, my = _map_xy(*MOSCOW)
-    kx, ky = _map_xy(*KYIV)
-    ax.scatter([mx], [my], marker="*", s=500 * grow**2, color=OKABE_ITO[1], zorder=4)
-    ax.scatter(
-        [kx], [ky], marker="D", s=160 * grow**2, color=OKABE_ITO[4], edgecolors=OKABE_ITO[0], linewidths=2, zorder=4
-    )
-    ax.set_xlim(-32, 52)
-    ax.set_ylim(30, 68)
-    ax.set_aspect(1.4)
-    ax.set_axis_off()
-    title = "The alliance: colour = resolve, size = GDP"
-    if getattr(model, "struck", ()):
-        title += "  ⚠ spillover!"
-    ax.set_title(title)
-    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-    bold = {"weight": "bold", "zorder": 5, "textcoords": "offset points", "ha": "center", "path_effects": halo}
-    placed = [
-        ax.annotate(f"Russia (rung {model.russia.rung})", (mx, my), xytext=(0, 10 * grow), va="bottom",
-                    color=OKABE_ITO[1], **bold),
-        ax.annotate(f"Ukraine ({model.ukraine.territory:.0%} held)", (kx, ky), xytext=(0, -9 * grow), va="top",
-                    color=OKABE_ITO[0], **bold),
-        ax.text(0.01, 0.02, "North America (not to scale)", transform=ax.transAxes, fontsize="small", color="#666"),
-    ]  # fmt: skip
-    ax.apply_aspect()
-    renderer = fig.canvas.get_renderer()
-    frame = ax.get_window_extent(renderer)
-    boxes = [t.get_window_extent(renderer) for t in placed]
-    centres = ax.transData.transform(xy)
-    radii = np.sqrt(sizes) / 2 * fig.dpi / 72  # marker area is in points squared; radii in pixels
-    discs = [Bbox.from_extents(x - r, y - r, x + r, y + r) for (x, y), r in zip(centres, radii, strict=True)]
-    # Each name's box is computed from its measured size (cached: the same names every month), and a
-    # Text is made only where the box covers nothing.
-    size = mpl.rcParams["font.size"] * (0.833 if big else 0.694)  # "small" / "x-small"
-    px = fig.dpi / 72
-    taken = np.array([[b.x0, b.y0, b.x1, b.y1] for b in (*boxes, *discs)])  # labels so far, then the members
-    n_labels = len(boxes)
-    for i in np.argsort(-gdp, kind="stable"):
-        w, h = _text_size(specs[i].iso3, size, fig.dpi)
-        (x, y), r = centres[i], radii[i] + px
-        others = np.ones(len(taken), dtype=bool)
-        others[n_labels + i] = False  # a member's own disc does not block its name
-        # below, above, right, left of the marker: the first place that covers nothing is taken
-        for x0, y0, ha, va, off in ((x - w / 2, y - r - h, "center", "top", (0, -r)),
-                                    (x - w / 2, y + r, "center", "bottom", (0, r)),
-                                    (x + r, y - h / 2, "left", "center", (r, 0)),
-                                    (x - r - w, y - h / 2, "right", "center", (-r, 0))):  # fmt: skip
-            x1, y1 = x0 + w, y0 + h
-            hit = (x0 < taken[:, 2]) & (x1 > taken[:, 0]) & (y0 < taken[:, 3]) & (y1 > taken[:, 1]) & others
-            if frame.x0 <= x0 and x1 <= frame.x1 and frame.y0 <= y0 and y1 <= frame.y1 and not hit.any():
-                taken = np.insert(taken, n_labels, (x0, y0, x1, y1), axis=0)
-                n_labels += 1
-                ax.annotate(specs[i].iso3, tuple(xy[i]), xytext=(off[0] / px, off[1] / px), textcoords="offset points",
-                            ha=ha, va=va, fontsize=size)  # fmt: skip
-                break
-        # a name that would cover another label or member is left out rather than drawn unreadable
-    return fig
-
-
-@functools.lru_cache(maxsize=1024)
-def _text_size(text: str, size: float, dpi: float) -> tuple[float, float]:
-    """Width and height in pixels of the box matplotlib draws a one-line text in (default font)."""
-    fig = Figure(dpi=dpi)
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    box = fig.text(0, 0, text, fontsize=size).get_window_extent(renderer)
-    return box.width + 1, box.height + 1
-
-
-def text_collisions(fig: Figure) -> list[tuple[str, str]]:
-    """Pairs of drawn texts of a figure whose boxes overlap, and texts that leave the figure.
-
-    A text over a colour bar counts as a collision (``"<colour bar>"``), a text cut off by the edge as
-    ``"<edge>"``. Tick labels of ticks outside the axis' view are not drawn and not counted. The tests
-    run it on every figure of the page; it is empty for a readable figure.
-    """
-    renderer = fig.canvas.get_renderer()
-    fig.draw_without_rendering()
-    undrawn = set()
-    for a in fig.axes:
-        for axis, (lo, hi) in ((a.xaxis, sorted(a.get_xlim())), (a.yaxis, sorted(a.get_ylim()))):
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
-                    undrawn |= {id(tick.label1), id(tick.label2)}
-    texts = [
-        t
-        for t in fig.findobj(mpl.text.Text)
-        if t.get_visible() and t.get_text().strip() and id(t) not in undrawn and t.get_figure() is not None
-    ]
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
-    bars = [a for a in fig.axes if getattr(a, "_colorbar", None) is not None]
-    out = []
-    for i, (a, box) in enumerate(boxes):
-        if not _inside(box.shrunk(0.98, 0.98), fig.bbox.padded(1)):
-            out.append((a, "<edge>"))
-        out += [(a, b) for b, other in boxes[i + 1 :] if box.overlaps(other)]
-        for cbar in bars:
-            own = {id(t) for t in cbar.findobj(mpl.text.Text)}
-            if id(texts[i]) not in own and box.overlaps(cbar.get_window_extent(renderer)):
-                out.append((a, "<colour bar>"))
-    return out
+@functools.cache
+def _observed_last() -> int:
+    return int(observed_monthly()["month"].max())
 
 
 @solara.component
-def FigureView(draw: Any, model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """A figure drawn once per model, month and mode, however often the page re-renders.
-
-    The page renders once per month (it follows ``update_counter``) and passes the month down as a
-    property: a component whose properties are unchanged is not rendered again.
-    """
-
-    def render() -> bytes:
-        with getattr(model, "lock", threading.RLock()):
-            return _png(draw(model, big))
-
-    png = solara.use_memo(render, [draw, getattr(model, "instance", id(model)), month, big])
-    solara.Image(png, format="png", classes=["escalation-figure"])
+def TimeChart(kind: str, model: EscalationModel, rows: list, big: bool = False, month: int = 0) -> None:
+    """One time chart (``rung``, ``threat`` or ``alliance``) over the months so far."""
+    spec = _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
+    VegaChart(spec, {"months": rows}, stamp=str(month), css=f"chart {kind}-chart", signals=web.time_signals(month))
 
 
 @solara.component
-def RungChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """The escalation rung over time."""
-    FigureView(draw_rung_chart, model, big, month)
-
-
-@solara.component
-def ThreatChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """Russia's and the members' threat perception over time."""
-    FigureView(draw_threat_chart, model, big, month)
-
-
-@solara.component
-def AllianceChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """Alliance cohesion, aid to Ukraine and territory over time."""
-    FigureView(draw_alliance_chart, model, big, month)
+def RungChart(model: EscalationModel, big: bool = False, month: int = 0, rows: list | None = None) -> None:
+    """The escalation rung over time (rungs by number; the gauge beside names them)."""
+    TimeChart("rung", model, rows if rows is not None else web.month_rows(model), big, month)
 
 
 @solara.component
 def MemberMap(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """The members on a schematic map."""
-    FigureView(draw_member_map, model, big, month)
+    """The members on a map of Europe, filled by resolve, faded by public support, rimmed by stance."""
+    data = {"members": web.member_rows(model, big), "labels": web.map_labels(model, big)}
+    VegaChart(_map_spec(big, web.roster_of(model)), data, stamp=str(month), css="chart map-chart fit-box")
 
 
 @solara.component
@@ -561,16 +330,38 @@ def LeverSlider(key: str, value: float, on_value: Callable[[float], None]) -> No
 
 
 CSS = """
-.escalation-figure { max-width: 100%; height: auto; }
 .ladder-gauge { font-size: 14px; }
+.ladder-gauge > div { padding: 2px 8px !important; }
 .lever { margin-top: 6px; }
 .lever .v-input__slot > .v-label { display: none; }
 .lever-name { font-size: 15px; }
 .lever-value { font-size: 17px; font-weight: bold; }
 .key-hint { font-size: 13px; color: #555; }
-.escalation.projector .ladder-gauge { font-size: 24px; line-height: 1.35; }
+.escalation h3 { margin: 0 0 4px 0; }
+.escalation .narrative p, .escalation .narrative ul { margin-bottom: 4px; }
+.board { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px 16px; align-items: start; }
+.board > * { min-width: 0; }
+.board .wide { grid-column: 1 / -1; }
+.rung-chart { height: 330px; }
+.threat-chart, .map-chart { aspect-ratio: 56 / 50; max-height: calc(100vh - 90px); }
+.alliance-chart { aspect-ratio: 56 / 36; max-height: calc(100vh - 90px); }
+.history-chart { height: clamp(230px, calc(50vh - 90px), 420px); }
+.history-top { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 1fr); gap: 10px 16px; margin-bottom: 10px; }
+.history-top > * { min-width: 0; }
+.history-charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px 16px; }
+.history-events { max-height: clamp(230px, calc(50vh - 90px), 420px); overflow-y: auto; font-size: 13px; }
+.compare-board .rung-chart { height: 300px; }
+.escalation.projector .board { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); }
+.escalation.projector .ladder-gauge { font-size: 24px; line-height: 1.3; }
 .escalation.projector h3 { font-size: 30px; }
 .escalation.projector .narrative, .escalation.projector .narrative li { font-size: 28px; line-height: 1.4; }
+.escalation.projector .rung-chart { height: calc(100vh - 130px); min-height: 420px; }
+.escalation.projector .threat-chart, .escalation.projector .alliance-chart { aspect-ratio: auto;
+  height: calc(100vh - 110px); min-height: 400px; max-height: none; }
+.escalation.projector .map-chart { aspect-ratio: auto; height: calc(100vh - 110px); min-height: 400px; }
+.escalation.projector .history-top, .escalation.projector .history-charts { grid-template-columns: minmax(0, 1fr); }
+.escalation.projector .history-chart { height: calc(100vh - 130px); min-height: 400px; max-height: none; }
+.escalation.projector .history-events { max-height: none; font-size: 24px; }
 .controls.projector .lever-name { font-size: 20px; }
 .controls.projector .lever-value { font-size: 24px; }
 .controls.projector .key-hint { font-size: 17px; }
@@ -601,7 +392,52 @@ def Buttons(
             disabled=not model.running,
             on_click=lambda: playing.set(not playing.value),
         )
-        solara.Button("Step", color="primary", on_click=step, disabled=playing.value or not model.running)
+        solara.Button("Step", color="primary", on_click=step, disabled=not model.running)
+
+
+def speed_text(speed: float) -> str:
+    """The speed box's words for a play speed: ``2 months a second``."""
+    return f"{speed:g} month{'' if speed == 1 else 's'} a second"
+
+
+class Stepper:
+    """Steps one session's model, from the keys, the Step button and the play loop, one month at a time.
+
+    Steps are counted, never dropped: a press that arrives while a month is being stepped or drawn
+    is added to ``pending``, and whoever holds the turn steps every pending month before the page is
+    drawn once (so a burst of presses coalesces into one redraw, and each press is one month).
+    """
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.count = threading.Lock()
+        self.turn = threading.Lock()
+
+    def request(self, months: int, model: EscalationModel, redraw: Callable[[], None]) -> None:
+        """Ask for ``months`` more months; step them now unless another caller is stepping (it will)."""
+        with self.count:
+            self.pending += months
+        while True:
+            if not self.turn.acquire(blocking=False):
+                return  # the caller that holds the turn takes these months too
+            try:
+                with self.count:
+                    n, self.pending = self.pending, 0
+                stepped = 0
+                with getattr(model, "lock", threading.RLock()):
+                    for _ in range(n):
+                        if not model.running:
+                            break
+                        model.step()
+                        stepped += 1
+                if stepped:
+                    redraw()
+            finally:
+                self.turn.release()
+            with self.count:
+                if self.pending == 0 or not model.running:
+                    self.pending = 0
+                    return
 
 
 @solara.component
@@ -625,28 +461,45 @@ def Dashboard(
     seed = solara.use_reactive(str(SEED))
     lever_values = solara.use_reactive(start)
     playing = solara.use_reactive(False)
+    speed = solara.use_reactive(PLAY_SPEED)
+    stepper = solara.use_memo(Stepper, [])
 
-    def step() -> None:
+    def step(months: int = 1) -> None:
         m = model.value
         if m.running:
-            with getattr(m, "lock", threading.RLock()):
-                m.step()
-            force_update()
+            stepper.request(months, m, force_update)
         if not m.running:
             playing.set(False)
 
     def reset() -> None:
         playing.set(False)
-        model.set(ClassroomModel(preset.value, rng=seed.value, **lever_values.value))
+        model.set(ClassroomModel(preset.value, rng=_seed(seed.value), **lever_values.value))
 
-    def choose_scenario(name: str) -> None:
+    def choose_scenario(name: Any) -> None:
+        if accept_choice(name, names) is None:
+            return  # not a shipped scenario: refused
         preset.set(name)
         lever_values.set(levers(name))  # the sliders move to the chosen scenario's levers
 
-    def on_key(action: str) -> None:
+    def set_lever(key: str, value: Any) -> None:
+        x = accept_lever(key, value)
+        if x is not None:
+            lever_values.set({**lever_values.value, key: x})
+
+    def set_seed(text: Any) -> None:
+        if accept_seed(text) is not None:
+            seed.set(str(text).strip())
+
+    def set_speed(value: Any) -> None:
+        chosen = next((s for s in SPEEDS if speed_text(s) == value), None)
+        if chosen is not None:
+            speed.set(chosen)
+
+    def on_key(action: Any) -> None:
+        action = accept_choice(action, KEY_ACTIONS)
         if action == "play":
             playing.set(not playing.value and model.value.running)
-        elif action == "step" and not playing.value:
+        elif action == "step":
             step()
         elif action == "reset":
             reset()
@@ -654,22 +507,33 @@ def Dashboard(
             projector.set(not projector.value)
 
     def play(cancel: threading.Event) -> None:
-        while playing.value and not cancel.wait(PLAY_INTERVAL):
-            step()
+        # months fall due on a fixed schedule; a month that comes late is stepped with the next one
+        # (one redraw), so the page keeps the chosen speed instead of drifting behind it
+        interval = 1.0 / speed.value
+        due = time.monotonic() + interval
+        while playing.value and not cancel.wait(max(0.0, due - time.monotonic())):
+            late = max(0, int((time.monotonic() - due) / interval))
+            step(1 + late)
+            due += (1 + late) * interval
 
-    solara.use_thread(play, dependencies=[playing.value, model.value], intrusive_cancel=False)
+    solara.use_thread(play, dependencies=[playing.value, model.value, speed.value], intrusive_cancel=False)
 
     # One render per month: the page follows update_counter (force_update after a step), and the parts
     # that show the month read it from the model. Components that each followed it would cost one
     # pass over the whole page per component.
     update_counter.get()
     m = model.value
+    with getattr(m, "lock", threading.RLock()):
+        rows = web.month_rows(m)
     solara.Style(CSS)
     Keyboard(on_key=on_key)
     PageTitle(m, projector, m.steps)
     with solara.Sidebar(), solara.Column(classes=["controls", *(["projector"] if big else [])]):
         with solara.Card("Controls"):
             Buttons(m, playing, step, reset, m.steps)
+            solara.Select(
+                "play speed", value=speed_text(speed.value), values=[speed_text(s) for s in SPEEDS], on_value=set_speed
+            )
             solara.Text("Keys: space ▶/❚❚ · → step · r reset · p projector", classes=["key-hint"])
         with solara.Card("Policy levers"):
             solara.Select(
@@ -678,29 +542,28 @@ def Dashboard(
                 values=names,
                 on_value=choose_scenario,
             )
-            solara.InputText("seed (Reset replays it)", value=seed)
+            solara.InputText("seed (Reset replays it)", value=seed.value, on_value=set_seed)
             for key, value in lever_values.value.items():
-                LeverSlider(key, value, lambda x, key=key: lever_values.set({**lever_values.value, key: x}))
+                LeverSlider(key, value, lambda x, key=key: set_lever(key, x))
             solara.Text("Reset builds the model from these levers.", classes=["key-hint"])
 
     with solara.Column(classes=["escalation", *(["projector"] if big else [])]):
         if top is not None:
             top(m, big)
-        with solara.Columns([3, 2] if big else [1, 1]):
-            RungChart(m, big, m.steps)
-            LadderGauge(m, m.steps)
-        if big:  # one chart per row; the story in large text right under the ladder
-            Narrative(m, big, m.steps)
-            ThreatChart(m, big, m.steps)
-            MemberMap(m, big, m.steps)
-            AllianceChart(m, big, m.steps)
-        else:
-            with solara.Columns([1, 1]):
-                ThreatChart(m, month=m.steps)
-                MemberMap(m, month=m.steps)
-            with solara.Columns([1, 1]):
-                AllianceChart(m, month=m.steps)
-                Narrative(m, month=m.steps)
+        with solara.Div(classes=["board"]):
+            RungChart(m, big, m.steps, rows)
+            with solara.Div():
+                LadderGauge(m, m.steps)
+                if big:  # the story in large text right under the ladder
+                    Narrative(m, big, m.steps)
+            with solara.Div(classes=["wide"] if big else []):
+                TimeChart("threat", m, rows, big, m.steps)
+            with solara.Div(classes=["wide"] if big else []):
+                MemberMap(m, big, m.steps)
+            with solara.Div(classes=["wide"] if big else []):
+                TimeChart("alliance", m, rows, big, m.steps)
+            if not big:
+                Narrative(m, big, m.steps)
 
 
 @solara.component
@@ -732,24 +595,31 @@ def ComparePage() -> None:
         lambda: (ClassroomModel(left_name.value, rng=SEED), ClassroomModel(right_name.value, rng=SEED)), []
     )
     models, set_models = solara.use_state(first)
+    steppers = solara.use_memo(lambda: (Stepper(), Stepper()), [])
 
     def reset() -> None:
         set_models((ClassroomModel(left_name.value, rng=seed.value), ClassroomModel(right_name.value, rng=seed.value)))
 
     def step(n: int = 1) -> None:
-        for _ in range(n):
-            for m in models:
-                if m.running:
-                    m.step()
+        for m, stepper in zip(models, steppers, strict=True):
+            stepper.request(n, m, lambda: None)
         force_update()  # the models changed in place: redraw their components
 
-    def on_key(action: str) -> None:
+    def on_key(action: Any) -> None:
+        action = accept_choice(action, KEY_ACTIONS)
         if action == "step":
             step(1)
         elif action == "play":
             step(12)
         elif action == "reset":
             reset()
+
+    def choose(side: solara.Reactive[str]) -> Callable[[Any], None]:
+        return lambda name: side.set(name) if accept_choice(name, names) is not None else None
+
+    def set_seed(value: Any) -> None:
+        if accept_seed(value) is not None:
+            seed.set(int(value))
 
     update_counter.get()
     solara.Style(CSS)
@@ -758,17 +628,17 @@ def ComparePage() -> None:
     with solara.AppBar():
         solara.AppBarTitle("Compare two scenarios (same seed)")
     with solara.Row(style={"align-items": "center"}):
-        solara.Select("left", value=left_name, values=names)
-        solara.Select("right", value=right_name, values=names)
-        solara.InputInt("seed", value=seed)
+        solara.Select("left", value=left_name.value, values=names, on_value=choose(left_name))
+        solara.Select("right", value=right_name.value, values=names, on_value=choose(right_name))
+        solara.InputInt("seed", value=seed.value, on_value=set_seed)
         solara.Button("Reset", on_click=reset, color="primary")
         solara.Button("Step", on_click=lambda: step(1), color="primary")
         solara.Button("Step 12", on_click=lambda: step(12), color="primary")
         solara.Text("Keys: → step · space 12 steps · r reset", classes=["key-hint"])
-    with solara.Columns([1, 1]):
+    with solara.Div(classes=["board", "compare-board"]):
         for m in models:
-            with solara.Column(classes=["escalation"]):
-                solara.Markdown(f"## {m.config.name}\n{m.config.values.description}")
+            with solara.Column(classes=["escalation"], style={"min-width": "0"}):
+                solara.Markdown(f"## {m.config.name}\\n{m.config.values.description}")
                 RungChart(m, month=m.steps)
                 LadderGauge(m, m.steps)
                 Narrative(m, month=m.steps)
@@ -779,45 +649,19 @@ def ComparePage() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-@_drawn
-def draw_history_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """The model's territory and aid so far beside the observed ones up to the same month (2022-2023).
+@solara.component
+def HistoryCharts(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+    """The model against the war: one panel per series of ``web.HISTORY_SERIES``, what happened only up to now.
 
     What happened after the current month stays hidden: the class predicts, then steps and compares.
     2024 has no observed line (it is held out: the model's 2024 is a forecast).
     """
-    fig = _fig((12.8, 3.6), (18, 5.6), big)
-    ax_t, ax_a = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.17, top=0.74, wspace=0.22)
-    months, _ = _months(model)
-    last = float(max(model.horizon, 12))
-    obs = observed_monthly()
-    seen = obs[obs["month"] <= model.steps]
-    lw = LINE[big]
-    for ax, column, observed, label in (
-        (ax_t, "territory_held", "ukraine_held_share", "territory held by Ukraine (share)"),
-        (ax_a, "aid_total", "alliance_military_eur_bn", STEP_METRICS["aid_total"].replace("aid to Ukraine ", "aid ")),
-    ):
-        ax.plot(months, _series(model, column), color=OKABE_ITO[0], lw=lw, label="model (this run)")
-        ax.plot(seen["month"], seen[observed], "o-", color="black", lw=lw / 2, markersize=lw + 1, label="what happened")
-        ax.set_xlim(-0.5, last + 0.5)
-        ax.set_ylabel(label)
-        ax.set_xlabel("month (0 = February 2022)")
-        ax.axvspan(obs["month"].max() + 0.5, last + 0.5, color="#eeeeee", zorder=0)  # 2024: held out
-    lo = min(float(obs["ukraine_held_share"].min()), float(_series(model, "territory_held").min())) - 0.02
-    ax_t.set_ylim(lo, max(0.9, float(_series(model, "territory_held").max()) + 0.02))
-    ax_a.set_ylim(0, max(10.0, float(_series(model, "aid_total").max()) * 1.1))
-    ax_t.text(obs["month"].max() + 1, ax_t.get_ylim()[1], "2024: not observed here", va="top", color="#555")
-    for ax, title in ((ax_t, "The front"), (ax_a, "Alliance military aid")):
-        ax.set_title(title, pad=LINE[big] * 12)
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, frameon=False, borderaxespad=0.2)
-    return fig
-
-
-@solara.component
-def HistoryChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """The model against the war, drawn once per month."""
-    FigureView(draw_history_chart, model, big, month)
+    with getattr(model, "lock", threading.RLock()):
+        rows = web.history_rows(model, observed_monthly())
+    with solara.Div(classes=["history-charts"]):
+        for i, series in enumerate(web.HISTORY_SERIES):
+            spec = _history_spec(i, big, int(max(model.horizon, 12)))
+            VegaChart(spec, {"history": rows}, stamp=str(month), css=f"chart history-chart history-{series.key}")
 
 
 def real_events(model: EscalationModel) -> list[str]:
@@ -835,18 +679,15 @@ def RealEvents(model: EscalationModel, big: bool = False, month: int = 0) -> Non
     """The real events as they pass (newest first; fewer, larger ones on a projector)."""
     lines = real_events(model)
     shown = lines[:4] if big else lines[:10]
-    with solara.Div(classes=["narrative"]):
+    with solara.Div(classes=["narrative", "history-events"]):
         solara.Markdown(
-            "### What really happened so far\n" + ("\n".join(shown) if shown else "_Press Step or ▶ to start the war._")
+            "### What really happened so far\\n" + ("\\n".join(shown) if shown else "_Press Step or ▶ to start the war._")
         )
 
 
 def _history_panel(m: EscalationModel, big: bool) -> None:
-    with solara.Columns([1] if big else [3, 1]):
-        HistoryChart(m, big, m.steps)
-        if not big:
-            RealEvents(m, big, m.steps)
-    if big:
+    with solara.Div(classes=["history-top"]):
+        HistoryCharts(m, big, m.steps)
         RealEvents(m, big, m.steps)
 
 
