@@ -126,6 +126,7 @@ def europe(topo: dict, frame: tuple[float, float, float, float] = FRAME) -> dict
 
 
 def main() -> None:
+    """Write the outline file from a world-atlas TopoJSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("topojson", type=Path, help="world-atlas countries-110m.json")
     ap.add_argument("--out", type=Path, default=OUT)

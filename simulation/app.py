@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipyvuetify as v
+import reacton.ipyvuetify as rv
 import solara
 import traitlets
 from mesa.visualization.utils import force_update, update_counter
@@ -62,13 +63,13 @@ __all__ = [
     "ComparePage",
     "Dashboard",
     "Page",
+    "accept_choice",
+    "accept_lever",
+    "accept_seed",
     "lever_text",
     "levers",
     "new_model",
     "page_title",
-    "accept_choice",
-    "accept_lever",
-    "accept_seed",
     "routes",
 ]
 
@@ -326,7 +327,9 @@ def LeverSlider(key: str, value: float, on_value: Callable[[float], None]) -> No
             solara.Text(lever_text(key, value), classes=["lever-value"])
             with solara.Tooltip(p.meaning):
                 solara.Button(icon_name="mdi-help-circle-outline", icon=True, small=True, classes=["lever-help"])
-        solara.SliderFloat(label, value=value, min=p.low, max=p.high, step=0.05, on_value=on_value, thumb_label=False)
+        # ipyvuetify's slider, not solara.SliderFloat: that one casts what the browser sends with float()
+        # before any check, so a changed page could raise in the server; here on_value checks it first
+        rv.Slider(label=label, v_model=value, min=p.low, max=p.high, step=0.05, thumb_label=False, on_v_model=on_value)
 
 
 CSS = """
@@ -346,7 +349,8 @@ CSS = """
 .threat-chart, .map-chart { aspect-ratio: 56 / 50; max-height: calc(100vh - 90px); }
 .alliance-chart { aspect-ratio: 56 / 36; max-height: calc(100vh - 90px); }
 .history-chart { height: clamp(230px, calc(50vh - 90px), 420px); }
-.history-top { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 1fr); gap: 10px 16px; margin-bottom: 10px; }
+.history-top { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 1fr); gap: 10px 16px;
+  margin-bottom: 10px; }
 .history-top > * { min-width: 0; }
 .history-charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px 16px; }
 .history-events { max-height: clamp(230px, calc(50vh - 90px), 420px); overflow-y: auto; font-size: 13px; }
@@ -681,7 +685,8 @@ def RealEvents(model: EscalationModel, big: bool = False, month: int = 0) -> Non
     shown = lines[:4] if big else lines[:10]
     with solara.Div(classes=["narrative", "history-events"]):
         solara.Markdown(
-            "### What really happened so far\\n" + ("\\n".join(shown) if shown else "_Press Step or ▶ to start the war._")
+            "### What really happened so far\\n"
+            + ("\\n".join(shown) if shown else "_Press Step or ▶ to start the war._")
         )
 
 

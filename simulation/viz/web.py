@@ -48,10 +48,10 @@ __all__ = [
     "label_collisions",
     "look",
     "map_labels",
-    "roster_of",
     "member_map",
     "member_rows",
     "month_rows",
+    "roster_of",
     "rung_chart",
     "spec",
     "threat_chart",
@@ -318,8 +318,8 @@ def rung_chart(names: Sequence[str], big: bool = False, height: int | str = "con
                 axis=alt.Axis(title="rung", values=list(range(n)), format="d", labelOverlap=False, tickCount=n)),
         tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("date:N"), alt.Tooltip("rung:Q")],
     )  # fmt: skip
-    marks = alt.Data(values=[{"rung": DIRECT_CLASH, "label": "direct\nclash", "baseline": "bottom", "dy": -4},
-                             {"rung": NUCLEAR_SIGNALLING, "label": "nuclear\nsignalling", "baseline": "top", "dy": 4}])  # fmt: skip
+    marks = alt.Data(values=[{"rung": DIRECT_CLASH, "label": "direct\nclash", "baseline": "bottom"},
+                             {"rung": NUCLEAR_SIGNALLING, "label": "nuclear\nsignalling", "baseline": "top"}])  # fmt: skip
     rules = alt.Chart(marks).mark_rule(color=GREY, strokeDash=[6, 4], strokeWidth=lk.line / 2).encode(y="rung:Q")
     top = alt.Chart(marks).transform_filter("datum.baseline == 'bottom'")
     bottom = alt.Chart(marks).transform_filter("datum.baseline == 'top'")
@@ -471,7 +471,9 @@ def _projected(big: bool) -> tuple[dict[str, Any], ...]:
     proj = _projection(big)
     out = []
     for f in _outlines()["features"]:
-        polys = [[[list(proj(lat, lon)) for lon, lat in ring] for ring in poly] for poly in f["geometry"]["coordinates"]]
+        polys = [
+            [[list(proj(lat, lon)) for lon, lat in ring] for ring in poly] for poly in f["geometry"]["coordinates"]
+        ]
         out.append({"type": "Feature", "id": f["id"], "properties": f["properties"],
                     "geometry": {"type": "MultiPolygon", "coordinates": polys}})  # fmt: skip
     return tuple(out)
@@ -516,7 +518,8 @@ def _static_labels(big: bool, members: tuple[tuple[str, float, float, float], ..
     na_lat, na_lon = min(p[0] for p in NORTH_AMERICA.values()), NORTH_AMERICA["USA"][1]
     nx, ny = proj(na_lat - 3.5, na_lon)
     out.append({"key": "north_america", "x": max(4, nx - 40), "y": ny, "align": "left", "baseline": "top",
-                "size": lk.small - 1, "colour": "#666", "bold": False, "text": "North America\n(not to scale)"})  # fmt: skip
+                "size": lk.small - 1, "colour": "#666", "bold": False,
+                "text": "North America\n(not to scale)"})  # fmt: skip
     taken = [_text_box(o.get("reserve", o.get("text", "")), o["size"], o["x"], o["y"], o["align"], o["baseline"])
              for o in out]  # fmt: skip
     taken += [(mx - 2 * r, my - 2 * r, mx + 2 * r, my + 2 * r), (kx - 2 * r, ky - 2 * r, kx + 2 * r, ky + 2 * r)]
@@ -542,9 +545,9 @@ def _static_labels(big: bool, members: tuple[tuple[str, float, float, float], ..
 
 
 def label_collisions(labels: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Pairs of map labels whose estimated boxes overlap (the longest text a dynamic label can show)."""
-    boxes = [(o["key"], _text_box(o.get("reserve") or o.get("text", ""), o["size"], o["x"], o["y"], o["align"],
-                                  o["baseline"])) for o in labels]  # fmt: skip
+    """Pairs of map labels whose estimated boxes overlap (a label without align/baseline is centred on x, y)."""
+    boxes = [(o["key"], _text_box(o.get("reserve") or o.get("text", ""), o["size"], o["x"], o["y"],
+                                  o.get("align", "center"), o.get("baseline", "middle"))) for o in labels]  # fmt: skip
     return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1 :] if _overlaps(ba, bb)]
 
 
@@ -577,7 +580,8 @@ def member_map(members: Sequence[tuple[str, float, float, float]], big: bool = F
                                       labelFontSize=lk.small - 1, offset=2))  # fmt: skip
     tooltip = [alt.Tooltip("name:N"), alt.Tooltip("resolve:Q", format=".2f"),
                alt.Tooltip("support:Q", title="public support", format=".2f"),
-               alt.Tooltip("stance:Q", title="government stance"), alt.Tooltip("gdp:Q", title="GDP (USD bn)")]  # fmt: skip
+               alt.Tooltip("stance:Q", title="government stance"),
+               alt.Tooltip("gdp:Q", title="GDP (USD bn)")]  # fmt: skip
     shapes = (
         alt.Chart(alt.Data(name="members"))
         .transform_filter("isValid(datum.geometry)")
@@ -595,17 +599,21 @@ def member_map(members: Sequence[tuple[str, float, float, float]], big: bool = F
         x=px, y=py, fill=fill, fillOpacity=alt.FillOpacity("opacity:Q", scale=None),
         stroke=alt.Stroke("rim:N", scale=None), tooltip=tooltip,
     )  # fmt: skip
-    rings = placed.transform_filter("datum.struck").mark_point(
-        shape="circle", filled=False, size=(1600 if big else 700), strokeWidth=lk.line + 1, color=OKABE_ITO[1]
-    ).encode(x=px, y=py)
+    rings = (
+        placed.transform_filter("datum.struck")
+        .mark_point(
+            shape="circle", filled=False, size=(1600 if big else 700), strokeWidth=lk.line + 1, color=OKABE_ITO[1]
+        )
+        .encode(x=px, y=py)
+    )
     proj = _projection(big)
     (mx, my), (kx, ky) = proj(*MOSCOW), proj(*KYIV)
     size = 260 if big else 130
     star = "M0,-1L0.24,-0.31L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38,0.12L-0.95,-0.31L-0.24,-0.31Z"
     symbols = [
-        alt.Chart(alt.Data(values=[{"px": x, "py": y}])).mark_point(
-            filled=True, size=size, opacity=1, shape=shape, fill=colour, stroke=OKABE_ITO[0], strokeWidth=1
-        ).encode(x=px, y=py)
+        alt.Chart(alt.Data(values=[{"px": x, "py": y}]))
+        .mark_point(filled=True, size=size, opacity=1, shape=shape, fill=colour, stroke=OKABE_ITO[0], strokeWidth=1)
+        .encode(x=px, y=py)
         for x, y, shape, colour in ((mx, my, star, OKABE_ITO[1]), (kx, ky, "diamond", OKABE_ITO[4]))
     ]
     words = alt.Chart(alt.Data(name="labels")).encode(

@@ -52,7 +52,8 @@ module.exports = {
       if (!window.escalationVega) {
         const cdn = (window.solara && window.solara.cdn) || "_solara/cdn";
         const files = FILES;
-        window.requirejs.config({ paths: { vega: `${cdn}/${files.vega}`, "vega-lite": `${cdn}/${files["vega-lite"]}` } });
+        const paths = { vega: `${cdn}/${files.vega}`, "vega-lite": `${cdn}/${files["vega-lite"]}` };
+        window.requirejs.config({ paths });
         window.escalationVega = new Promise((ok, fail) =>
           window.requirejs(["vega", "vega-lite"], (vega, vl) => ok({ vega, vl }), fail));
       }
@@ -100,7 +101,7 @@ class VegaWidget(v.VuetifyTemplate):
 
 
 @solara.component
-def VegaChart(
+def VegaChart(  # noqa: N802 (Solara components are named like classes)
     spec: dict[str, Any], data: dict[str, list], stamp: str = "", css: str = "", signals: dict | None = None
 ) -> None:
     """A Vega-Lite ``spec`` over its named ``data`` sources; ``stamp`` names what the rows show (the month).
