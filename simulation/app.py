@@ -53,7 +53,7 @@ from simulation.model import EscalationModel
 from simulation.scenario import load_scenario, shipped_scenarios
 from simulation.viz import web
 from simulation.viz.style import OKABE_ITO
-from simulation.viz.webview import VegaChart
+from simulation.viz.webview import VegaChart, spec_text
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -189,20 +189,20 @@ def accept_choice(value: Any, allowed: Sequence[Any]) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _time_spec(kind: str, big: bool, names: tuple[str, ...]) -> dict[str, Any]:
+def _time_spec(kind: str, big: bool, names: tuple[str, ...]) -> str:
     if kind == "rung":
-        return web.spec(web.rung_chart(names, big))
-    return web.spec({"threat": web.threat_chart, "alliance": web.alliance_chart}[kind](big))
+        return spec_text(web.spec(web.rung_chart(names, big)))
+    return spec_text(web.spec({"threat": web.threat_chart, "alliance": web.alliance_chart}[kind](big)))
 
 
 @functools.lru_cache(maxsize=16)
-def _map_spec(big: bool, members: tuple[tuple[str, float, float, float], ...]) -> dict[str, Any]:
-    return web.spec(web.member_map(members, big))
+def _map_spec(big: bool, members: tuple[tuple[str, float, float, float], ...]) -> str:
+    return spec_text(web.spec(web.member_map(members, big)))
 
 
 @functools.lru_cache(maxsize=16)
-def _history_spec(index: int, big: bool, horizon: int) -> dict[str, Any]:
-    return web.spec(web.history_chart(web.HISTORY_SERIES[index], horizon, _observed_last(), big))
+def _history_spec(index: int, big: bool, horizon: int) -> str:
+    return spec_text(web.spec(web.history_chart(web.HISTORY_SERIES[index], horizon, _observed_last(), big)))
 
 
 @functools.cache
@@ -383,22 +383,6 @@ def PageTitle(model: EscalationModel, projector: solara.Reactive[bool], month: i
         solara.Switch(label="projector", value=projector, classes=["projector-toggle"])
 
 
-@solara.component
-def Buttons(
-    model: EscalationModel, playing: solara.Reactive[bool], step: Callable, reset: Callable, month: int = 0
-) -> None:
-    """Reset, play/pause and Step; play and Step are off once the run has reached its horizon."""
-    with solara.Row(justify="space-between"):
-        solara.Button("Reset", color="primary", on_click=reset)
-        solara.Button(
-            "❚❚" if playing.value else "▶",
-            color="primary",
-            disabled=not model.running,
-            on_click=lambda: playing.set(not playing.value),
-        )
-        solara.Button("Step", color="primary", on_click=step, disabled=not model.running)
-
-
 def speed_text(speed: float) -> str:
     """The speed box's words for a play speed: ``2 months a second``."""
     return f"{speed:g} month{'' if speed == 1 else 's'} a second"
@@ -444,6 +428,110 @@ class Stepper:
                     return
 
 
+class DashboardState:
+    """One session's dashboard: its model, the sidebar's values and what the buttons and keys do.
+
+    Built once per page (``solara.use_memo``), so the sidebar's component gets the same object every
+    month and is not rendered again (only the month's parts are). Every setter checks what it gets.
+    """
+
+    def __init__(self, model: solara.Reactive[EscalationModel], projector: solara.Reactive[bool]) -> None:
+        self.model, self.projector = model, projector
+        self.names = list(shipped_scenarios())
+        first = model.value.config.name if model.value.config.name in self.names else DEFAULT_SCENARIO
+        self.preset = solara.reactive(first)
+        self.seed = solara.reactive(str(SEED))
+        self.lever_values = solara.reactive(levers(first))
+        self.playing = solara.reactive(False)
+        self.speed = solara.reactive(PLAY_SPEED)
+        self.stepper = Stepper()
+
+    def step(self, months: int = 1) -> None:
+        """Step ``months`` more months (counted: see ``Stepper``); stop playing at the horizon."""
+        m = self.model.value
+        if m.running:
+            self.stepper.request(months, m, force_update)
+        if not m.running:
+            self.playing.set(False)
+
+    def reset(self) -> None:
+        """A new model from the chosen scenario, seed and levers."""
+        self.playing.set(False)
+        self.model.set(ClassroomModel(self.preset.value, rng=_seed(self.seed.value), **self.lever_values.value))
+
+    def toggle_play(self) -> None:
+        """Play or pause (a run at its horizon does not play)."""
+        self.playing.set(not self.playing.value and self.model.value.running)
+
+    def choose_scenario(self, name: Any) -> None:
+        """A shipped scenario's name moves the sliders to its levers; anything else is refused."""
+        if accept_choice(name, self.names) is None:
+            return
+        self.preset.set(name)
+        self.lever_values.set(levers(name))
+
+    def set_lever(self, key: str, value: Any) -> None:
+        """A lever's new value, if it is one in the declared range."""
+        x = accept_lever(key, value)
+        if x is not None:
+            self.lever_values.set({**self.lever_values.value, key: x})
+
+    def set_seed(self, text: Any) -> None:
+        """The seed box's text, if it is a seed."""
+        if accept_seed(text) is not None:
+            self.seed.set(str(text).strip())
+
+    def set_speed(self, value: Any) -> None:
+        """A play speed the speed box offers."""
+        chosen = next((s for s in SPEEDS if speed_text(s) == value), None)
+        if chosen is not None:
+            self.speed.set(chosen)
+
+    def on_key(self, action: Any) -> None:
+        """A key the browser reports: space, right arrow, r, p; anything else is ignored."""
+        action = accept_choice(action, KEY_ACTIONS)
+        if action == "play":
+            self.toggle_play()
+        elif action == "step":
+            self.step()
+        elif action == "reset":
+            self.reset()
+        elif action == "projector":
+            self.projector.set(not self.projector.value)
+
+
+@solara.component
+def Controls(state: DashboardState, running: bool, big: bool) -> None:
+    """The sidebar: Reset, play/pause, Step, the play speed, the scenario, the seed and the levers."""
+    with solara.Sidebar(), solara.Column(classes=["controls", *(["projector"] if big else [])]):
+        with solara.Card("Controls"):
+            with solara.Row(justify="space-between"):
+                solara.Button("Reset", color="primary", on_click=state.reset)
+                solara.Button(
+                    "❚❚" if state.playing.value else "▶", color="primary", disabled=not running,
+                    on_click=state.toggle_play,
+                )  # fmt: skip
+                solara.Button("Step", color="primary", on_click=state.step, disabled=not running)
+            solara.Select(
+                "play speed",
+                value=speed_text(state.speed.value),
+                values=[speed_text(s) for s in SPEEDS],
+                on_value=state.set_speed,
+            )
+            solara.Text("Keys: space ▶/❚❚ · → step · r reset · p projector", classes=["key-hint"])
+        with solara.Card("Policy levers"):
+            solara.Select(
+                "scenario (roster, timeline)",
+                value=state.preset.value,
+                values=state.names,
+                on_value=state.choose_scenario,
+            )
+            solara.InputText("seed (Reset replays it)", value=state.seed.value, on_value=state.set_seed)
+            for key, value in state.lever_values.value.items():
+                LeverSlider(key, value, functools.partial(state.set_lever, key))
+            solara.Text("Reset builds the model from these levers.", classes=["key-hint"])
+
+
 @solara.component
 def Dashboard(
     model: solara.Reactive[EscalationModel],
@@ -456,101 +544,33 @@ def Dashboard(
     """
     projector = projector if projector is not None else PROJECTOR_MODE
     big = projector.value
-    names = solara.use_memo(lambda: list(shipped_scenarios()), [])
-    first = solara.use_memo(
-        lambda: model.value.config.name if model.value.config.name in names else DEFAULT_SCENARIO, []
-    )
-    start = solara.use_memo(lambda: levers(first), [])
-    preset = solara.use_reactive(first)
-    seed = solara.use_reactive(str(SEED))
-    lever_values = solara.use_reactive(start)
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(PLAY_SPEED)
-    stepper = solara.use_memo(Stepper, [])
-
-    def step(months: int = 1) -> None:
-        m = model.value
-        if m.running:
-            stepper.request(months, m, force_update)
-        if not m.running:
-            playing.set(False)
-
-    def reset() -> None:
-        playing.set(False)
-        model.set(ClassroomModel(preset.value, rng=_seed(seed.value), **lever_values.value))
-
-    def choose_scenario(name: Any) -> None:
-        if accept_choice(name, names) is None:
-            return  # not a shipped scenario: refused
-        preset.set(name)
-        lever_values.set(levers(name))  # the sliders move to the chosen scenario's levers
-
-    def set_lever(key: str, value: Any) -> None:
-        x = accept_lever(key, value)
-        if x is not None:
-            lever_values.set({**lever_values.value, key: x})
-
-    def set_seed(text: Any) -> None:
-        if accept_seed(text) is not None:
-            seed.set(str(text).strip())
-
-    def set_speed(value: Any) -> None:
-        chosen = next((s for s in SPEEDS if speed_text(s) == value), None)
-        if chosen is not None:
-            speed.set(chosen)
-
-    def on_key(action: Any) -> None:
-        action = accept_choice(action, KEY_ACTIONS)
-        if action == "play":
-            playing.set(not playing.value and model.value.running)
-        elif action == "step":
-            step()
-        elif action == "reset":
-            reset()
-        elif action == "projector":
-            projector.set(not projector.value)
+    state = solara.use_memo(lambda: DashboardState(model, projector), [])
+    playing, speed = state.playing.value, state.speed.value
 
     def play(cancel: threading.Event) -> None:
         # months fall due on a fixed schedule; a month that comes late is stepped with the next one
         # (one redraw), so the page keeps the chosen speed instead of drifting behind it
-        interval = 1.0 / speed.value
+        interval = 1.0 / speed
         due = time.monotonic() + interval
-        while playing.value and not cancel.wait(max(0.0, due - time.monotonic())):
+        while state.playing.value and not cancel.wait(max(0.0, due - time.monotonic())):
             late = max(0, int((time.monotonic() - due) / interval))
-            step(1 + late)
+            state.step(1 + late)
             due += (1 + late) * interval
 
-    solara.use_thread(play, dependencies=[playing.value, model.value, speed.value], intrusive_cancel=False)
+    solara.use_thread(play, dependencies=[playing, model.value, speed], intrusive_cancel=False)
 
     # One render per month: the page follows update_counter (force_update after a step), and the parts
     # that show the month read it from the model. Components that each followed it would cost one
-    # pass over the whole page per component.
+    # pass over the whole page per component; the sidebar (Controls) gets the same properties every
+    # month (its state object, whether the run goes on), so it is not rendered again.
     update_counter.get()
     m = model.value
     with getattr(m, "lock", threading.RLock()):
         rows = web.month_rows(m)
     solara.Style(CSS)
-    Keyboard(on_key=on_key)
+    Keyboard(on_key=state.on_key)
     PageTitle(m, projector, m.steps)
-    with solara.Sidebar(), solara.Column(classes=["controls", *(["projector"] if big else [])]):
-        with solara.Card("Controls"):
-            Buttons(m, playing, step, reset, m.steps)
-            solara.Select(
-                "play speed", value=speed_text(speed.value), values=[speed_text(s) for s in SPEEDS], on_value=set_speed
-            )
-            solara.Text("Keys: space ▶/❚❚ · → step · r reset · p projector", classes=["key-hint"])
-        with solara.Card("Policy levers"):
-            solara.Select(
-                "scenario (roster, timeline)",
-                value=preset.value,
-                values=names,
-                on_value=choose_scenario,
-            )
-            solara.InputText("seed (Reset replays it)", value=seed.value, on_value=set_seed)
-            for key, value in lever_values.value.items():
-                LeverSlider(key, value, lambda x, key=key: set_lever(key, x))
-            solara.Text("Reset builds the model from these levers.", classes=["key-hint"])
-
+    Controls(state, m.running, big)
     with solara.Column(classes=["escalation", *(["projector"] if big else [])]):
         if top is not None:
             top(m, big)

@@ -1,5 +1,6 @@
 """The classroom dashboard, headless (solara.render): controls, keys, sliders, title, figures."""
 
+import json
 import time
 
 import numpy as np
@@ -264,11 +265,11 @@ def test_the_page_draws_four_browser_charts_that_get_each_months_rows(dash):
         button(rc, "Step").click()
     found = charts(rc)
     assert all(w.stamp == "3" for w in found.values())  # every chart got month 3's rows
-    months = found["rung-chart"].rows["months"]
+    months = json.loads(found["rung-chart"].rows)["months"]
     assert [r["month"] for r in months] == [0, 1, 2, 3]
     assert [r["rung"] for r in months] == list(model.value.datacollector.model_vars["escalation_rung"])
-    assert found["rung-chart"].signals == {"xmax": 12}  # the month axis is at least a year wide
-    members = found["map-chart"].rows["members"]
+    assert json.loads(found["rung-chart"].signals) == {"xmax": 12}  # the month axis is at least a year wide
+    members = json.loads(found["map-chart"].rows)["members"]
     assert [r["iso3"] for r in members] == [a.spec.iso3 for a in model.value.member_agents]
     assert "img" not in page_text(rc)  # no server-side pictures
 

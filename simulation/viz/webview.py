@@ -18,13 +18,14 @@ browser tests and ``benchmarks/dashboard_timing.py`` wait for it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ipyvuetify as v
 import solara
 import traitlets
 
-__all__ = ["VEGA_FILES", "VegaChart", "VegaWidget"]
+__all__ = ["VEGA_FILES", "VegaChart", "VegaWidget", "spec_text"]
 
 #: The Vega front end, as bundled by solara-assets (paths under the page's CDN mirror, without ``.js``).
 VEGA_FILES = {"vega": "vega@5.21.0/build/vega.min", "vega-lite": "vega-lite@5.2.0/build/vega-lite.min"}
@@ -63,16 +64,17 @@ module.exports = {
       const { vega, vl } = this.lib;
       if (this.view) this.view.finalize();
       const el = this.$refs.el;
-      const compiled = vl.compile(this.spec).spec;
+      this.parsed = JSON.parse(this.spec);
+      const compiled = vl.compile(this.parsed).spec;
       this.view = new vega.View(vega.parse(compiled), { renderer: "svg", container: el, hover: true });
       await this.update();
     },
     async update() {
       if (!this.view) return;
       const stamp = this.stamp;
-      for (const [name, value] of Object.entries(this.signals || {})) this.view.signal(name, value);
-      const join = (this.spec.usermeta || {}).join || {};
-      for (const [name, rows] of Object.entries(this.rows || {})) {
+      for (const [name, value] of Object.entries(JSON.parse(this.signals || "{}"))) this.view.signal(name, value);
+      const join = (this.parsed.usermeta || {}).join || {};
+      for (const [name, rows] of Object.entries(JSON.parse(this.rows || "{}"))) {
         const j = join[name];  // outlines sent once with the spec, added to each month's rows here
         this.view.data(name, j ? rows.map((r) => ({ ...r, type: "Feature", geometry: j.geometry[r[j.key]] })) : rows);
       }
@@ -93,19 +95,28 @@ class VegaWidget(v.VuetifyTemplate):
     """The browser side of :func:`VegaChart` (a Vue template holding one Vega view)."""
 
     template = traitlets.Unicode(_VUE.replace("FILES", str(VEGA_FILES).replace("'", '"'))).tag(sync=True)
-    spec = traitlets.Dict({}).tag(sync=True)
-    rows = traitlets.Dict({}).tag(sync=True)  # named data source -> its rows ("data" is Vue's own word)
-    signals = traitlets.Dict({}).tag(sync=True)  # Vega signals set with each update (the month axis' end)
+    # JSON text, not dicts: the page's renderer walks every list and dict of a component's properties
+    # (looking for nested elements) on every render, which for a map's outlines is ~10^5 visits a month
+    spec = traitlets.Unicode("{}").tag(sync=True)
+    rows = traitlets.Unicode("{}").tag(sync=True)  # named data source -> its rows ("data" is Vue's own word)
+    signals = traitlets.Unicode("{}").tag(sync=True)  # Vega signals set with each update (the month axis' end)
     stamp = traitlets.Unicode("").tag(sync=True)
     chart_class = traitlets.Unicode("").tag(sync=True)  # ipyvue's VueTemplate has a "css" trait of its own
 
 
 @solara.component
 def VegaChart(  # noqa: N802 (Solara components are named like classes)
-    spec: dict[str, Any], data: dict[str, list], stamp: str = "", css: str = "", signals: dict | None = None
+    spec: str, data: dict[str, list], stamp: str = "", css: str = "", signals: dict | None = None
 ) -> None:
-    """A Vega-Lite ``spec`` over its named ``data`` sources; ``stamp`` names what the rows show (the month).
+    """A Vega-Lite spec (as JSON text, see :func:`spec_text`) over its named ``data`` sources.
 
-    ``signals`` are set in the view with each update (they must be declared by the spec as parameters).
+    ``stamp`` names what the rows show (the month); ``signals`` are set in the view with each update
+    (the spec must declare them as parameters).
     """
-    VegaWidget.element(spec=spec, rows=data, stamp=stamp, chart_class=css, signals=signals or {})
+    rows = json.dumps(data, separators=(",", ":"))
+    VegaWidget.element(spec=spec, rows=rows, stamp=stamp, chart_class=css, signals=json.dumps(signals or {}))
+
+
+def spec_text(spec: dict[str, Any]) -> str:
+    """A spec as the chart takes it: compact JSON (build it once and keep it: see ``simulation.app``)."""
+    return json.dumps(spec, separators=(",", ":"))
