@@ -97,6 +97,7 @@ class Session:
         self.latencies: list[float] = []
 
     async def listen(self, ws) -> None:
+        """Keep the page's widgets' ids and each chart's last stamp from what the server sends."""
         async for raw in ws:
             msg = _decode(raw)
             kind, content = msg.get("msg_type") or msg["header"]["msg_type"], msg.get("content", {})
@@ -117,6 +118,7 @@ class Session:
                     self.charts.add(content["comm_id"])
 
     async def run(self, months: int, start: asyncio.Event) -> None:
+        """Load the page, wait for the room, then press the right arrow ``months`` times, timing each."""
         import websockets
 
         kernel, page = uuid.uuid4(), uuid.uuid4()

@@ -101,7 +101,8 @@ TEXT_COLLISIONS_JS = """
     for (const t of chart.querySelectorAll('svg text')) {
       const text = (t.textContent || '').trim();
       const r = t.getBoundingClientRect();
-      if (!text || r.width === 0 || getComputedStyle(t).visibility === 'hidden' || t.getAttribute('opacity') === '0') continue;
+      const hidden = getComputedStyle(t).visibility === 'hidden' || t.getAttribute('opacity') === '0';
+      if (!text || r.width === 0 || hidden) continue;
       const key = `${text}@${Math.round(r.x)},${Math.round(r.y)}`;
       if (seen.has(key)) continue;
       seen.add(key);

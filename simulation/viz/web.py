@@ -318,8 +318,12 @@ def rung_chart(names: Sequence[str], big: bool = False, height: int | str = "con
                 axis=alt.Axis(title="rung", values=list(range(n)), format="d", labelOverlap=False, tickCount=n)),
         tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("date:N"), alt.Tooltip("rung:Q")],
     )  # fmt: skip
-    marks = alt.Data(values=[{"rung": DIRECT_CLASH, "label": "direct\nclash", "baseline": "bottom"},
-                             {"rung": NUCLEAR_SIGNALLING, "label": "nuclear\nsignalling", "baseline": "top"}])  # fmt: skip
+    marks = alt.Data(
+        values=[
+            {"rung": DIRECT_CLASH, "label": "direct\nclash", "baseline": "bottom"},
+            {"rung": NUCLEAR_SIGNALLING, "label": "nuclear\nsignalling", "baseline": "top"},
+        ]
+    )
     rules = alt.Chart(marks).mark_rule(color=GREY, strokeDash=[6, 4], strokeWidth=lk.line / 2).encode(y="rung:Q")
     top = alt.Chart(marks).transform_filter("datum.baseline == 'bottom'")
     bottom = alt.Chart(marks).transform_filter("datum.baseline == 'top'")
