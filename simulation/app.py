@@ -32,7 +32,9 @@ provides the model and the redraw signal (``update_counter``/``force_update``).
 from __future__ import annotations
 
 import functools
+import html
 import itertools
+import json
 import os
 import threading
 import time
@@ -53,7 +55,7 @@ from simulation.model import EscalationModel
 from simulation.scenario import load_scenario, shipped_scenarios
 from simulation.viz import web
 from simulation.viz.style import OKABE_ITO
-from simulation.viz.webview import VegaChart, spec_text
+from simulation.viz.webview import VegaWidget, spec_text
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -210,29 +212,121 @@ def _observed_last() -> int:
     return int(observed_monthly()["month"].max())
 
 
+class Feed:
+    """What a session shows each month, pushed straight to its widgets after a step.
+
+    A month changes only a few properties (the charts' rows, the title, the gauge, the narrative); a
+    render of the whole page to find them cost most of a month's server time, so after a step the
+    ``Stepper`` calls :meth:`push`, and every live part (:func:`Live`) sets its widget's properties from
+    the model. The page renders again only when something else changes (mode, reset, the horizon).
+    """
+
+    def __init__(self) -> None:
+        self.sinks: dict[int, Callable[[EscalationModel], None]] = {}
+        self.count = itertools.count()
+
+    def add(self, sink: Callable[[EscalationModel], None]) -> Callable[[], None]:
+        """Register a live part; returns what unregisters it."""
+        key = next(self.count)
+        self.sinks[key] = sink
+        return lambda: self.sinks.pop(key, None)
+
+    def push(self, model: EscalationModel) -> None:
+        """Every live part of ``model`` shows its month (the parts of another model, on Compare, ignore it)."""
+        with getattr(model, "lock", threading.RLock()):
+            for sink in list(self.sinks.values()):
+                sink(model)
+
+
+def _set(widget: Any, props: dict[str, Any]) -> None:
+    with widget.hold_sync():  # one message per widget
+        for name, value in props.items():
+            if getattr(widget, name) != value:
+                setattr(widget, name, value)
+
+
 @solara.component
-def TimeChart(kind: str, model: EscalationModel, rows: list, big: bool = False, month: int = 0) -> None:
+def Live(
+    widget: type, props_of: functools.partial, model: EscalationModel, feed: Feed | None = None, **static: Any
+) -> None:
+    """A widget whose month-dependent properties are ``props_of(model)``, kept current by ``feed`` if given."""
+    element = widget.element(**static, **props_of(model))
+
+    def attach() -> Callable[[], None] | None:
+        if feed is None:
+            return None
+        w = solara.get_widget(element)
+        return feed.add(lambda m: _set(w, props_of(m)) if m is model else None)
+
+    solara.use_effect(attach, [feed, model, props_of.func, props_of.args])
+
+
+_LIVE_VUE = """
+<template><div v-html="html"></div></template>
+<script>
+module.exports = {
+  mounted() { if (this.doc_title) document.title = this.doc_title; },
+  watch: { doc_title(t) { if (t) document.title = t; } },
+};
+</script>
+"""
+
+
+class LiveHTML(v.VuetifyTemplate):
+    """HTML the server rewrites each month (and, if ``doc_title`` is set, the browser tab's title)."""
+
+    template = traitlets.Unicode(_LIVE_VUE).tag(sync=True)
+    html = traitlets.Unicode("").tag(sync=True)
+    doc_title = traitlets.Unicode("").tag(sync=True)
+
+
+def _rows(model: EscalationModel) -> list[dict[str, Any]]:
+    """The month's rows, computed once per month however many charts show them."""
+    cached = getattr(model, "_month_rows", None)
+    if cached is None or cached[0] != model.steps:
+        cached = (model.steps, web.month_rows(model))
+        model._month_rows = cached
+    return cached[1]
+
+
+def _time_props(kind: str, model: EscalationModel) -> dict[str, Any]:
+    return _chart_props({"months": _rows(model)}, model.steps, web.time_signals(model.steps))
+
+
+def _map_props(big: bool, model: EscalationModel) -> dict[str, Any]:
+    return _chart_props({"members": web.member_rows(model, big), "labels": web.map_labels(model, big)}, model.steps)
+
+
+def _history_props(model: EscalationModel) -> dict[str, Any]:
+    return _chart_props({"history": web.history_rows(model, observed_monthly())}, model.steps)
+
+
+def _chart_props(data: dict[str, list], month: int, signals: dict | None = None) -> dict[str, Any]:
+    return {"rows": json.dumps(data, separators=(",", ":")), "stamp": str(month), "signals": json.dumps(signals or {})}
+
+
+@solara.component
+def TimeChart(kind: str, model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
     """One time chart (``rung``, ``threat`` or ``alliance``) over the months so far."""
     spec = _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
-    VegaChart(spec, {"months": rows}, stamp=str(month), css=f"chart {kind}-chart", signals=web.time_signals(month))
+    Live(VegaWidget, functools.partial(_time_props, kind), model, feed, spec=spec, chart_class=f"chart {kind}-chart")
 
 
 @solara.component
-def RungChart(model: EscalationModel, big: bool = False, month: int = 0, rows: list | None = None) -> None:
+def RungChart(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
     """The escalation rung over time (rungs by number; the gauge beside names them)."""
-    TimeChart("rung", model, rows if rows is not None else web.month_rows(model), big, month)
+    TimeChart("rung", model, big, feed)
 
 
 @solara.component
-def MemberMap(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+def MemberMap(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
     """The members on a map of Europe, filled by resolve, faded by public support, rimmed by stance."""
-    data = {"members": web.member_rows(model, big), "labels": web.map_labels(model, big)}
-    VegaChart(_map_spec(big, web.roster_of(model)), data, stamp=str(month), css="chart map-chart fit-box")
+    spec = _map_spec(big, web.roster_of(model))
+    Live(VegaWidget, functools.partial(_map_props, big), model, feed, spec=spec, chart_class="chart map-chart fit-box")
 
 
-@solara.component
-def LadderGauge(model: EscalationModel, month: int = 0) -> None:
-    """The escalation ladder with the current rung lit (it names the rung chart's numbers)."""
+def gauge_html(model: EscalationModel) -> dict[str, str]:
+    """The escalation ladder with the current rung lit (it names the rung chart's numbers), as HTML."""
     names = model.ladder.names
     now = model.russia.rung
     rows = []
@@ -241,25 +335,48 @@ def LadderGauge(model: EscalationModel, month: int = 0) -> None:
         colour = OKABE_ITO[1] if k >= DIRECT_CLASH else OKABE_ITO[4] if k >= NUCLEAR_SIGNALLING else OKABE_ITO[0]
         style = f"background:{colour};color:white;font-weight:bold;" if lit else f"border-left:6px solid {colour};"
         rows.append(
-            f"<div style='padding:3px 8px;margin:2px 0;border-radius:3px;{style}'>{k}. {names[k]}"
+            f"<div style='padding:3px 8px;margin:2px 0;border-radius:3px;{style}'>{k}. {_esc(names[k])}"
             f"{' ◀ now' if lit else ''}</div>"
         )
     date = getattr(model, "date", None)
-    solara.Markdown(f"### Escalation ladder (month {model.steps}){' · ' + month_name(date) if date else ''}")
-    solara.HTML(tag="div", unsafe_innerHTML="".join(rows), classes=["ladder-gauge"])
+    head = f"Escalation ladder (month {model.steps}){' · ' + month_name(date) if date else ''}"
+    return {"html": f"<h3>{head}</h3><div class='ladder-gauge'>{''.join(rows)}</div>"}
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def _list_html(title: str, lines: list[tuple[str, str]], empty: str) -> str:
+    items = "".join(f"<li><strong>{_esc(head)}</strong> {_esc(text)}</li>" for head, text in lines)
+    return f"<h3>{_esc(title)}</h3>" + (f"<ul>{items}</ul>" if lines else f"<p><em>{_esc(empty)}</em></p>")
+
+
+def narrative_html(big: bool, model: EscalationModel) -> dict[str, str]:
+    """What happened in the last months, in plain sentences (fewer on a projector), as HTML."""
+    since = model.steps - NARRATIVE_MONTHS
+    lines = [(f"Month {m}:", f"{text}.") for m, _, _, text in model.events if m > since]
+    shown = lines[-5:] if big else lines[-12:]
+    return {"html": _list_html(f"The last {NARRATIVE_MONTHS} months", shown, "Nothing new: press Step or ▶.")}
+
+
+def title_html(model: EscalationModel, bar: bool = False) -> dict[str, str]:
+    """The browser tab's title (or the bar's): the scenario and the month."""
+    title = f"Escalation: {page_title(model)}"
+    return {"html": _esc(title)} if bar else {"html": _esc(title), "doc_title": title}
 
 
 @solara.component
-def Narrative(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+def LadderGauge(model: EscalationModel, feed: Feed | None = None) -> None:
+    """The escalation ladder with the current rung lit (it names the rung chart's numbers)."""
+    Live(LiveHTML, functools.partial(gauge_html), model, feed)
+
+
+@solara.component
+def Narrative(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
     """What happened in the last months, in plain sentences (fewer, larger ones on a projector)."""
-    since = model.steps - NARRATIVE_MONTHS
-    lines = [f"- **Month {m}:** {text}." for m, _, _, text in model.events if m > since]
-    shown = lines[-5:] if big else lines[-12:]
     with solara.Div(classes=["narrative"]):
-        solara.Markdown(
-            f"### The last {NARRATIVE_MONTHS} months\n"
-            + ("\n".join(shown) if shown else "_Nothing new: press Step or ▶._")
-        )
+        Live(LiveHTML, functools.partial(narrative_html, big), model, feed)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -374,12 +491,13 @@ CSS = """
 
 
 @solara.component
-def PageTitle(model: EscalationModel, projector: solara.Reactive[bool], month: int = 0) -> None:
+def PageTitle(model: EscalationModel, projector: solara.Reactive[bool], feed: Feed | None = None) -> None:
     """The browser tab's and the bar's title (scenario and month), and the projector switch."""
-    title = f"Escalation: {page_title(model)}"
-    solara.Title(title)
+    with solara.Div(style={"display": "none"}):  # the tab's title (the bar's part renders in the layout)
+        Live(LiveHTML, functools.partial(title_html), model, feed)
     with solara.AppBar():
-        solara.AppBarTitle(title)
+        with solara.AppBarTitle():
+            Live(LiveHTML, functools.partial(title_html, bar=True), model, feed)
         solara.Switch(label="projector", value=projector, classes=["projector-toggle"])
 
 
@@ -445,14 +563,16 @@ class DashboardState:
         self.playing = solara.reactive(False)
         self.speed = solara.reactive(PLAY_SPEED)
         self.stepper = Stepper()
+        self.feed = Feed()
 
     def step(self, months: int = 1) -> None:
         """Step ``months`` more months (counted: see ``Stepper``); stop playing at the horizon."""
         m = self.model.value
         if m.running:
-            self.stepper.request(months, m, force_update)
+            self.stepper.request(months, m, lambda: self.feed.push(m))
         if not m.running:
             self.playing.set(False)
+            force_update()  # the horizon: the buttons turn off
 
     def reset(self) -> None:
         """A new model from the chosen scenario, seed and levers."""
@@ -536,7 +656,7 @@ def Controls(state: DashboardState, running: bool, big: bool) -> None:
 def Dashboard(
     model: solara.Reactive[EscalationModel],
     projector: solara.Reactive[bool] | None = None,
-    top: Callable[[EscalationModel, bool], None] | None = None,
+    top: Callable[[EscalationModel, bool, Feed], None] | None = None,
 ) -> None:
     """The single-model page over a reactive model: controls in the sidebar, charts in the main area.
 
@@ -559,35 +679,32 @@ def Dashboard(
 
     solara.use_thread(play, dependencies=[playing, model.value, speed], intrusive_cancel=False)
 
-    # One render per month: the page follows update_counter (force_update after a step), and the parts
-    # that show the month read it from the model. Components that each followed it would cost one
-    # pass over the whole page per component; the sidebar (Controls) gets the same properties every
-    # month (its state object, whether the run goes on), so it is not rendered again.
+    # A month does not render the page: the Stepper pushes it to the live parts (Feed). The page renders
+    # when the model is replaced (Reset), the mode changes or the run reaches its horizon.
     update_counter.get()
     m = model.value
-    with getattr(m, "lock", threading.RLock()):
-        rows = web.month_rows(m)
+    feed = state.feed
     solara.Style(CSS)
     Keyboard(on_key=state.on_key)
-    PageTitle(m, projector, m.steps)
+    PageTitle(m, projector, feed)
     Controls(state, m.running, big)
     with solara.Column(classes=["escalation", *(["projector"] if big else [])]):
         if top is not None:
-            top(m, big)
+            top(m, big, feed)
         with solara.Div(classes=["board"]):
-            RungChart(m, big, m.steps, rows)
+            RungChart(m, big, feed)
             with solara.Div():
-                LadderGauge(m, m.steps)
+                LadderGauge(m, feed)
                 if big:  # the story in large text right under the ladder
-                    Narrative(m, big, m.steps)
+                    Narrative(m, big, feed)
             with solara.Div(classes=["wide"] if big else []):
-                TimeChart("threat", m, rows, big, m.steps)
+                TimeChart("threat", m, big, feed)
             with solara.Div(classes=["wide"] if big else []):
-                MemberMap(m, big, m.steps)
+                MemberMap(m, big, feed)
             with solara.Div(classes=["wide"] if big else []):
-                TimeChart("alliance", m, rows, big, m.steps)
+                TimeChart("alliance", m, big, feed)
             if not big:
-                Narrative(m, big, m.steps)
+                Narrative(m, big, feed)
 
 
 @solara.component
@@ -620,14 +737,14 @@ def ComparePage() -> None:
     )
     models, set_models = solara.use_state(first)
     steppers = solara.use_memo(lambda: (Stepper(), Stepper()), [])
+    feed = solara.use_memo(Feed, [])
 
     def reset() -> None:
         set_models((ClassroomModel(left_name.value, rng=seed.value), ClassroomModel(right_name.value, rng=seed.value)))
 
     def step(n: int = 1) -> None:
         for m, stepper in zip(models, steppers, strict=True):
-            stepper.request(n, m, lambda: None)
-        force_update()  # the models changed in place: redraw their components
+            stepper.request(n, m, functools.partial(feed.push, m))
 
     def on_key(action: Any) -> None:
         action = accept_choice(action, KEY_ACTIONS)
@@ -662,10 +779,10 @@ def ComparePage() -> None:
     with solara.Div(classes=["board", "compare-board"]):
         for m in models:
             with solara.Column(classes=["escalation"], style={"min-width": "0"}):
-                solara.Markdown(f"## {m.config.name}\\n{m.config.values.description}")
-                RungChart(m, month=m.steps)
-                LadderGauge(m, m.steps)
-                Narrative(m, month=m.steps)
+                solara.Markdown(f"## {m.config.name}\n{m.config.values.description}")
+                RungChart(m, feed=feed)
+                LadderGauge(m, feed)
+                Narrative(m, feed=feed)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -674,46 +791,42 @@ def ComparePage() -> None:
 
 
 @solara.component
-def HistoryCharts(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+def HistoryCharts(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
     """The model against the war: one panel per series of ``web.HISTORY_SERIES``, what happened only up to now.
 
     What happened after the current month stays hidden: the class predicts, then steps and compares.
     2024 has no observed line (it is held out: the model's 2024 is a forecast).
     """
-    with getattr(model, "lock", threading.RLock()):
-        rows = web.history_rows(model, observed_monthly())
     with solara.Div(classes=["history-charts"]):
         for i, series in enumerate(web.HISTORY_SERIES):
             spec = _history_spec(i, big, int(max(model.horizon, 12)))
-            VegaChart(spec, {"history": rows}, stamp=str(month), css=f"chart history-chart history-{series.key}")
+            css = f"chart history-chart history-{series.key}"
+            Live(VegaWidget, functools.partial(_history_props), model, feed, spec=spec, chart_class=css)
 
 
-def real_events(model: EscalationModel) -> list[str]:
-    """The real events up to the model's current month, newest first, as the page lists them."""
+def events_html(big: bool, model: EscalationModel) -> dict[str, str]:
+    """The real events as they pass, newest first (fewer on a projector), as HTML."""
     start = getattr(model, "start", None) or HISTORY_START
     ev = observed_events()
     ev = ev[ev["date"].str[:7] <= date_of(start, model.steps)]
     who = {"input": "alliance decision", "observed": "what Russia or the front did"}
-    return [f"- **{d}** ({who.get(role, role)}): {text}" for d, role, text in
-            zip(ev["date"], ev["role"], ev["description"], strict=True)][::-1]  # fmt: skip
+    lines = [(d, f"({who.get(role, role)}): {text}") for d, role, text in
+             zip(ev["date"], ev["role"], ev["description"], strict=True)][::-1]  # fmt: skip
+    shown = lines[:4] if big else lines[:10]
+    return {"html": _list_html("What really happened so far", shown, "Press Step or ▶ to start the war.")}
 
 
 @solara.component
-def RealEvents(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+def RealEvents(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
     """The real events as they pass (newest first; fewer, larger ones on a projector)."""
-    lines = real_events(model)
-    shown = lines[:4] if big else lines[:10]
     with solara.Div(classes=["narrative", "history-events"]):
-        solara.Markdown(
-            "### What really happened so far\\n"
-            + ("\\n".join(shown) if shown else "_Press Step or ▶ to start the war._")
-        )
+        Live(LiveHTML, functools.partial(events_html, big), model, feed)
 
 
-def _history_panel(m: EscalationModel, big: bool) -> None:
+def _history_panel(m: EscalationModel, big: bool, feed: Feed | None = None) -> None:
     with solara.Div(classes=["history-top"]):
-        HistoryCharts(m, big, m.steps)
-        RealEvents(m, big, m.steps)
+        HistoryCharts(m, big, feed)
+        RealEvents(m, big, feed)
 
 
 @solara.component
