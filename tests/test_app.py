@@ -518,3 +518,16 @@ def test_the_history_page_draws_one_chart_per_series():
     found = [w for w in widgets(rc) if isinstance(w, VegaWidget) and "history-chart" in w.chart_class]
     assert len(found) == len(web.HISTORY_SERIES)
     rc.close()
+
+
+def test_the_reusable_chart_component_sends_the_spec_once_and_the_rows_as_json():
+    """``simulation.viz.webview.VegaChart`` (for other pages, e.g. the wargame) over a ``web`` spec."""
+    from simulation.viz.webview import VegaChart, spec_text
+
+    spec = spec_text(web.spec(web.threat_chart()))
+    rows = [{"month": 0, "threat_russia": 0.3, "threat_members": 0.2}]
+    _box, rc = solara.render(VegaChart(spec, {"months": rows}, stamp="0", signals={"xmax": 12}), handle_error=False)
+    w = rc.find(VegaWidget).widget
+    assert json.loads(w.spec)["title"] == "Threat perception on both sides"
+    assert json.loads(w.rows) == {"months": rows} and json.loads(w.signals) == {"xmax": 12}
+    rc.close()
