@@ -247,9 +247,18 @@ def _set(widget: Any, props: dict[str, Any]) -> None:
 
 @solara.component
 def Live(
-    widget: type, props_of: functools.partial, model: EscalationModel, feed: Feed | None = None, **static: Any
+    widget: type,
+    props_of: functools.partial,
+    model: EscalationModel,
+    feed: Feed | None = None,
+    month: int = 0,
+    **static: Any,
 ) -> None:
-    """A widget whose month-dependent properties are ``props_of(model)``, kept current by ``feed`` if given."""
+    """A widget whose month-dependent properties are ``props_of(model)``, kept current by ``feed`` if given.
+
+    ``month`` is the model's month when the page renders: a render (a new mode) must not reuse the
+    element of an earlier month (the feed changed the widget since, not the element).
+    """
     element = widget.element(**static, **props_of(model))
 
     def attach() -> Callable[[], None] | None:
@@ -306,23 +315,25 @@ def _chart_props(data: dict[str, list], month: int, signals: dict | None = None)
 
 
 @solara.component
-def TimeChart(kind: str, model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
+def TimeChart(kind: str, model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """One time chart (``rung``, ``threat`` or ``alliance``) over the months so far."""
     spec = _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
-    Live(VegaWidget, functools.partial(_time_props, kind), model, feed, spec=spec, chart_class=f"chart {kind}-chart")
+    props = functools.partial(_time_props, kind)
+    Live(VegaWidget, props, model, feed, month, spec=spec, chart_class=f"chart {kind}-chart")
 
 
 @solara.component
-def RungChart(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
+def RungChart(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """The escalation rung over time (rungs by number; the gauge beside names them)."""
-    TimeChart("rung", model, big, feed)
+    TimeChart("rung", model, big, feed, month)
 
 
 @solara.component
-def MemberMap(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
+def MemberMap(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """The members on a map of Europe, filled by resolve, faded by public support, rimmed by stance."""
     spec = _map_spec(big, web.roster_of(model))
-    Live(VegaWidget, functools.partial(_map_props, big), model, feed, spec=spec, chart_class="chart map-chart fit-box")
+    props = functools.partial(_map_props, big)
+    Live(VegaWidget, props, model, feed, month, spec=spec, chart_class="chart map-chart fit-box")
 
 
 def gauge_html(model: EscalationModel) -> dict[str, str]:
@@ -367,16 +378,16 @@ def title_html(model: EscalationModel, bar: bool = False) -> dict[str, str]:
 
 
 @solara.component
-def LadderGauge(model: EscalationModel, feed: Feed | None = None) -> None:
+def LadderGauge(model: EscalationModel, feed: Feed | None = None, month: int = 0) -> None:
     """The escalation ladder with the current rung lit (it names the rung chart's numbers)."""
-    Live(LiveHTML, functools.partial(gauge_html), model, feed)
+    Live(LiveHTML, functools.partial(gauge_html), model, feed, month)
 
 
 @solara.component
-def Narrative(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
+def Narrative(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """What happened in the last months, in plain sentences (fewer, larger ones on a projector)."""
     with solara.Div(classes=["narrative"]):
-        Live(LiveHTML, functools.partial(narrative_html, big), model, feed)
+        Live(LiveHTML, functools.partial(narrative_html, big), model, feed, month)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -491,13 +502,15 @@ CSS = """
 
 
 @solara.component
-def PageTitle(model: EscalationModel, projector: solara.Reactive[bool], feed: Feed | None = None) -> None:
+def PageTitle(
+    model: EscalationModel, projector: solara.Reactive[bool], feed: Feed | None = None, month: int = 0
+) -> None:
     """The browser tab's and the bar's title (scenario and month), and the projector switch."""
     with solara.Div(style={"display": "none"}):  # the tab's title (the bar's part renders in the layout)
-        Live(LiveHTML, functools.partial(title_html), model, feed)
+        Live(LiveHTML, functools.partial(title_html), model, feed, month)
     with solara.AppBar():
         with solara.AppBarTitle():
-            Live(LiveHTML, functools.partial(title_html, bar=True), model, feed)
+            Live(LiveHTML, functools.partial(title_html, bar=True), model, feed, month)
         solara.Switch(label="projector", value=projector, classes=["projector-toggle"])
 
 
@@ -686,25 +699,26 @@ def Dashboard(
     feed = state.feed
     solara.Style(CSS)
     Keyboard(on_key=state.on_key)
-    PageTitle(m, projector, feed)
+    now = m.steps
+    PageTitle(m, projector, feed, now)
     Controls(state, m.running, big)
     with solara.Column(classes=["escalation", *(["projector"] if big else [])]):
         if top is not None:
             top(m, big, feed)
         with solara.Div(classes=["board"]):
-            RungChart(m, big, feed)
+            RungChart(m, big, feed, now)
             with solara.Div():
-                LadderGauge(m, feed)
+                LadderGauge(m, feed, now)
                 if big:  # the story in large text right under the ladder
-                    Narrative(m, big, feed)
+                    Narrative(m, big, feed, now)
             with solara.Div(classes=["wide"] if big else []):
-                TimeChart("threat", m, big, feed)
+                TimeChart("threat", m, big, feed, now)
             with solara.Div(classes=["wide"] if big else []):
-                MemberMap(m, big, feed)
+                MemberMap(m, big, feed, now)
             with solara.Div(classes=["wide"] if big else []):
-                TimeChart("alliance", m, big, feed)
+                TimeChart("alliance", m, big, feed, now)
             if not big:
-                Narrative(m, big, feed)
+                Narrative(m, big, feed, now)
 
 
 @solara.component
@@ -780,9 +794,9 @@ def ComparePage() -> None:
         for m in models:
             with solara.Column(classes=["escalation"], style={"min-width": "0"}):
                 solara.Markdown(f"## {m.config.name}\n{m.config.values.description}")
-                RungChart(m, feed=feed)
-                LadderGauge(m, feed)
-                Narrative(m, feed=feed)
+                RungChart(m, feed=feed, month=m.steps)
+                LadderGauge(m, feed, m.steps)
+                Narrative(m, feed=feed, month=m.steps)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -791,7 +805,7 @@ def ComparePage() -> None:
 
 
 @solara.component
-def HistoryCharts(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
+def HistoryCharts(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """The model against the war: one panel per series of ``web.HISTORY_SERIES``, what happened only up to now.
 
     What happened after the current month stays hidden: the class predicts, then steps and compares.
@@ -801,7 +815,7 @@ def HistoryCharts(model: EscalationModel, big: bool = False, feed: Feed | None =
         for i, series in enumerate(web.HISTORY_SERIES):
             spec = _history_spec(i, big, int(max(model.horizon, 12)))
             css = f"chart history-chart history-{series.key}"
-            Live(VegaWidget, functools.partial(_history_props), model, feed, spec=spec, chart_class=css)
+            Live(VegaWidget, functools.partial(_history_props), model, feed, month, spec=spec, chart_class=css)
 
 
 def events_html(big: bool, model: EscalationModel) -> dict[str, str]:
@@ -817,16 +831,16 @@ def events_html(big: bool, model: EscalationModel) -> dict[str, str]:
 
 
 @solara.component
-def RealEvents(model: EscalationModel, big: bool = False, feed: Feed | None = None) -> None:
+def RealEvents(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """The real events as they pass (newest first; fewer, larger ones on a projector)."""
     with solara.Div(classes=["narrative", "history-events"]):
-        Live(LiveHTML, functools.partial(events_html, big), model, feed)
+        Live(LiveHTML, functools.partial(events_html, big), model, feed, month)
 
 
 def _history_panel(m: EscalationModel, big: bool, feed: Feed | None = None) -> None:
     with solara.Div(classes=["history-top"]):
-        HistoryCharts(m, big, feed)
-        RealEvents(m, big, feed)
+        HistoryCharts(m, big, feed, m.steps)
+        RealEvents(m, big, feed, m.steps)
 
 
 @solara.component

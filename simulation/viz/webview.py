@@ -42,6 +42,7 @@ module.exports = {
     rows() { this.busy = this.busy.then(() => this.update()).catch(this.fail); },
   },
   destroyed() {
+    if (this.observer) this.observer.disconnect();
     if (this.view) this.view.finalize();
   },
   methods: {
@@ -68,6 +69,15 @@ module.exports = {
       const compiled = vl.compile(this.parsed).spec;
       this.view = new vega.View(vega.parse(compiled), { renderer: "svg", container: el, hover: true });
       await this.update();
+      // Vega-Lite's container sizes follow window resizes only: tell it when this box changes size
+      // (a new mode's layout settles after the view is made)
+      if (!this.observer) {
+        this.observer = new ResizeObserver(() => {
+          clearTimeout(this.resizing);
+          this.resizing = setTimeout(() => window.dispatchEvent(new Event("resize")), 50);
+        });
+        this.observer.observe(el);
+      }
     },
     async update() {
       if (!this.view) return;
