@@ -95,7 +95,7 @@ module.exports = {
 };
 </script>
 <style id="escalation-vega">
-.vega-chart { width: 100%; }
+.vega-chart { width: 100%; min-height: 0; overflow: hidden; }  /* its box sets its size, never its content */
 .vega-chart.fit-box > svg { display: block; width: 100%; height: 100%; }
 </style>
 """
