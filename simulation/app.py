@@ -2,8 +2,9 @@
 
     escalation demo [--scenario NAME] [--projector] [--port 8765] [--host 127.0.0.1]
 
-Two pages: ``/`` drives one model (sliders for the policy levers, Step, Play, Reset); ``/compare``
-runs two scenarios side by side from the same seed, stepping together (e.g. united vs divided).
+Three pages: ``/`` drives one model (sliders for the policy levers, Step, Play, Reset); ``/compare``
+runs two scenarios side by side from the same seed, stepping together (e.g. united vs divided);
+``/history`` plays the war from February 2022 beside what happened.
 
 The page is laid out here rather than by Mesa's SolaraViz, whose defaults suit developers, not lecture
 halls (a "Page 0" tab, sliders without values, a fixed two-chart grid, no keyboard). Mesa still
@@ -18,28 +19,32 @@ provides the model and the redraw signal (``update_counter``/``force_update``).
   resets, ``p`` toggles projector mode.
 - Projector mode (the toggle in the bar, or ``escalation demo --projector``): larger type, thicker
   lines, one chart per row and the narrative in large text.
+- The charts are drawn in the browser (Vega-Lite specs of ``simulation.viz.web``, shown by
+  ``simulation.viz.webview``): a spec is built once per run and mode and shared by every session;
+  each month the server sends only the new rows, and the browser updates the charts in place.
+- Every value a control sends over the websocket is checked on the server (``accept_lever``,
+  ``accept_seed``, ``accept_choice``): a lever outside its declared range, an unknown scenario, key
+  or speed is refused, so a changed page cannot put a model outside what ``parameters`` allows.
+- Steps are counted, not dropped (``Stepper``): presses that arrive while a month is drawn are all
+  stepped, and Play keeps its chosen speed (months fall due on a fixed schedule).
 """
 
 from __future__ import annotations
 
 import functools
-import io
+import html
 import itertools
+import json
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipyvuetify as v
-import matplotlib as mpl
-import numpy as np
+import reacton.ipyvuetify as rv
 import solara
 import traitlets
-from matplotlib import patheffects
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Bbox
 from mesa.visualization.utils import force_update, update_counter
 
 from simulation import parameters
@@ -48,8 +53,9 @@ from simulation.calendar import date_of, month_name
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.model import EscalationModel
 from simulation.scenario import load_scenario, shipped_scenarios
-from simulation.viz.plots import STEP_METRICS
+from simulation.viz import web
 from simulation.viz.style import OKABE_ITO
+from simulation.viz.webview import VegaWidget, spec_text
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -59,12 +65,14 @@ __all__ = [
     "ComparePage",
     "Dashboard",
     "Page",
+    "accept_choice",
+    "accept_lever",
+    "accept_seed",
     "lever_text",
     "levers",
     "new_model",
     "page_title",
     "routes",
-    "text_collisions",
 ]
 
 #: The scenario the page opens with (``escalation demo --scenario`` sets it).
@@ -74,10 +82,8 @@ PROJECTOR = os.environ.get("ESCALATION_DEMO_PROJECTOR", "") not in ("", "0")
 #: Projector mode of the browser session (Solara keeps a module's reactive values per session).
 PROJECTOR_MODE = solara.reactive(PROJECTOR)
 SEED = 1
-KYIV = (50.4501, 30.5234)
-MOSCOW = (55.7558, 37.6173)
 NARRATIVE_MONTHS = 6
-PLAY_INTERVAL = 0.4  # seconds between months while playing
+PLAY_SPEED = 2.0  # months a second while playing (the speed box offers SPEEDS)
 _INSTANCES = itertools.count()
 
 
@@ -92,8 +98,8 @@ class ClassroomModel(EscalationModel):
     def __init__(self, preset: str = DEFAULT_SCENARIO, rng: Any = SEED, scenario: Any = None, **levers: Any):
         """Build the model of a shipped scenario with the dashboard's levers and seed."""
         super().__init__(preset, rng=_seed(rng), **levers)
-        self.instance = next(_INSTANCES)  # figures are cached per (instance, month)
-        self.lock = threading.RLock()  # a month is not drawn while the play loop steps it
+        self.instance = next(_INSTANCES)
+        self.lock = threading.RLock()  # a month's rows are not read while the play loop steps it
 
 
 def levers(scenario: str = DEFAULT_SCENARIO) -> dict[str, float]:
@@ -134,335 +140,204 @@ def new_model() -> ClassroomModel:
 
 
 # ---------------------------------------------------------------------------------------------------
-# figures: drawn once per model, month and mode; fixed margins (a tight bounding box costs ~40% more)
+# input from the browser: every value a control sends is checked here, on the server
+# ---------------------------------------------------------------------------------------------------
+
+#: What the lecturer's keys may ask for; anything else the browser sends is ignored.
+KEY_ACTIONS = ("play", "step", "reset", "projector")
+#: Play speeds (months a second) the speed box offers.
+SPEEDS = (1.0, 2.0, 4.0)
+#: Seeds the seed box accepts (numpy's SeedSequence takes any non-negative integer; this keeps it to 64 bits).
+SEED_RANGE = (0, 2**63 - 1)
+
+
+def accept_lever(key: str, value: Any) -> float | None:
+    """A slider's value if ``key`` is a classroom lever and ``value`` a number in its declared range, else None.
+
+    The browser can send anything over the page's websocket (a changed page, a script): the server
+    takes only what ``simulation.parameters`` declares, so a refused value never reaches a model.
+    """
+    if key not in parameters.LEVERS or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    p = parameters.by_name(key)
+    x = float(value)
+    if not (x == x and (p.low is None or x >= p.low) and (p.high is None or x <= p.high)):  # x == x: not NaN
+        return None
+    return x
+
+
+def accept_seed(value: Any) -> int | None:
+    """The seed box's text (or number) as a seed, if it is a whole number in ``SEED_RANGE``, else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        seed = int(value.strip()) if isinstance(value, str) else value if isinstance(value, int) else None
+    except ValueError:
+        return None
+    return seed if seed is not None and SEED_RANGE[0] <= seed <= SEED_RANGE[1] else None
+
+
+def accept_choice(value: Any, allowed: Sequence[Any]) -> Any:
+    """``value`` if it is one of ``allowed`` (a shipped scenario's name, a play speed, a key), else None."""
+    try:
+        return value if value in allowed else None
+    except TypeError:  # an unhashable or incomparable value
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# charts: drawn in the browser from each month's rows (simulation.viz.web); specs shared by all sessions
 # ---------------------------------------------------------------------------------------------------
 
 
-def _look(big: bool) -> dict[str, Any]:
-    """The matplotlib rc for the page (normal) or for a projector (larger type, thicker lines)."""
-    size = 17 if big else 11
-    return {
-        "font.size": size,
-        "axes.titlesize": size + 2,
-        "axes.labelsize": size,
-        "xtick.labelsize": size - 1,
-        "ytick.labelsize": size - 1,
-        "legend.fontsize": size - 1,
-        "axes.linewidth": 1.6 if big else 1.0,
-        "xtick.major.width": 1.6 if big else 1.0,
-        "ytick.major.width": 1.6 if big else 1.0,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
+@functools.lru_cache(maxsize=64)
+def _time_spec(kind: str, big: bool, names: tuple[str, ...]) -> str:
+    if kind == "rung":
+        return spec_text(web.spec(web.rung_chart(names, big)))
+    return spec_text(web.spec({"threat": web.threat_chart, "alliance": web.alliance_chart}[kind](big)))
 
 
-LINE = {False: 2.2, True: 4.0}
-#: Opacity of a member with no public support left (full support: opaque).
-SUPPORT_ALPHA_FLOOR = 0.25
-DPI = 80
+@functools.lru_cache(maxsize=16)
+def _map_spec(big: bool, members: tuple[tuple[str, float, float, float], ...]) -> str:
+    return spec_text(web.spec(web.member_map(members, big)))
 
 
-def _drawn(draw: Callable[[EscalationModel, bool], Figure]) -> Callable[..., Figure]:
-    """Draw inside the page's look (rc settings apply to text made while drawing, so wrap it all)."""
-
-    def wrapper(model: EscalationModel, big: bool = False) -> Figure:
-        with mpl.rc_context(_look(big)):
-            return draw(model, big)
-
-    wrapper.__name__, wrapper.__doc__ = draw.__name__, draw.__doc__
-    return wrapper
+@functools.lru_cache(maxsize=16)
+def _history_spec(index: int, big: bool, horizon: int) -> str:
+    return spec_text(web.spec(web.history_chart(web.HISTORY_SERIES[index], horizon, _observed_last(), big)))
 
 
-def _fig(size: tuple[float, float], projector: tuple[float, float], big: bool) -> Figure:
-    """A figure of ``size`` inches on the page, or of ``projector`` inches in projector mode (at 80 dpi)."""
-    fig = Figure(figsize=projector if big else size, dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
+@functools.cache
+def _observed_last() -> int:
+    return int(observed_monthly()["month"].max())
 
 
-def _time_axis(ax: Any, last: float) -> None:
-    """Months on the x axis, whole numbers only, at least a year wide."""
-    ax.set_xlim(0, last)
-    ax.set_xlabel("month")
-    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
+class Feed:
+    """What a session shows each month, pushed straight to its widgets after a step.
 
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # fast beats small on a LAN
-    return buf.getvalue()
-
-
-def _series(model: EscalationModel, name: str) -> np.ndarray:
-    return np.asarray(model.datacollector.model_vars[name], dtype=float)
-
-
-def _months(model: EscalationModel) -> tuple[np.ndarray, float]:
-    months = _series(model, "month")
-    return months, max(12.0, float(months[-1]))
-
-
-@_drawn
-def draw_rung_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """The escalation rung over time: rungs by number (the gauge beside names them), Kahn's thresholds marked."""
-    fig = _fig((6.4, 3.6), (9.2, 5.6), big)  # beside the gauge, also on a projector
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.09, right=0.82, bottom=0.16, top=0.88)
-    months, last = _months(model)
-    rung = _series(model, "escalation_rung")
-    ax.step(months, rung, where="post", color=OKABE_ITO[1], linewidth=LINE[big], marker="o", markersize=LINE[big] + 1)
-    for k, label, va in ((NUCLEAR_SIGNALLING, "nuclear\nsignalling", "top"), (DIRECT_CLASH, "direct\nclash", "bottom")):
-        ax.axhline(k, color="#444", linestyle="--", linewidth=LINE[big] / 2)
-        # in the right margin, outside the plotted area (no line runs through it): the upper label
-        # above its line, the lower one below, so that the two neighbouring thresholds never meet
-        ax.text(1.02, k, label, transform=ax.get_yaxis_transform(), va=va, color="#444", clip_on=False)
-    n = len(model.ladder.names)
-    ax.set_yticks(range(n))
-    ax.set_ylim(-0.4, n - 0.6)
-    _time_axis(ax, last)
-    ax.set_ylabel("rung")
-    ax.set_title("Escalation ladder over time")
-    return fig
-
-
-@_drawn
-def draw_threat_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """Russia's and the members' threat perception over time."""
-    fig = _fig((6.4, 3.4), (11, 5.6), big)
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.16, top=0.76)
-    months, last = _months(model)
-    lw = LINE[big]
-    ax.plot(months, _series(model, "russia_threat_perception"), color=OKABE_ITO[1], lw=lw, label="Russia (θ)")
-    ax.plot(months, _series(model, "alliance_threat_perception"), color=OKABE_ITO[0], lw=lw, label="members (mean T)")
-    ax.set_ylim(0, 1)
-    _time_axis(ax, last)
-    ax.set_ylabel("threat perception (0-1)")
-    _title_and_legend(ax, "Threat perception on both sides", ncols=2)
-    return fig
-
-
-def _title_and_legend(ax: Any, title: str, *, ncols: int, handles: list | None = None) -> None:
-    """The legend in a row between the title and the plotted area, where it covers no data."""
-    ax.set_title(title, pad=ax.figure.dpi * 0.36 * (ax.figure.get_figwidth() / 6.4))
-    kw = {"handles": handles} if handles else {}
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, frameon=False, borderaxespad=0.2, **kw)
-
-
-@_drawn
-def draw_alliance_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """Alliance cohesion and territory held (shares), and aid to Ukraine (bars, its own axis) over time."""
-    fig = _fig((6.4, 3.4), (11, 5.6), big)
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.12, right=0.86, bottom=0.16, top=0.76)
-    months, last = _months(model)
-    lw = LINE[big]
-    aid = ax.twinx()
-    given = _series(model, "aid_total")
-    # one filled step outline instead of a bar per month: the same picture at a fraction of the cost
-    bars = aid.stairs(given, np.append(months - 0.5, months[-1] + 0.5), fill=True, color=OKABE_ITO[0], alpha=0.35,
-                      label="aid")  # fmt: skip
-    aid.set_ylim(0, max(1.0, float(np.max(given, initial=0.0)) * 1.05))
-    aid.set_ylabel(STEP_METRICS["aid_total"].replace("aid to Ukraine ", "aid "))  # the unit as plots declare it
-    aid.spines["right"].set_visible(True)
-    (coh,) = ax.plot(months, _series(model, "alliance_cohesion"), color=OKABE_ITO[2], lw=lw, label="cohesion")
-    (ter,) = ax.plot(months, _series(model, "territory_held"), color=OKABE_ITO[4], lw=lw, label="territory held")
-    ax.set_zorder(aid.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.set_ylim(0, 1.02)
-    _time_axis(ax, last)
-    ax.set_xlim(-0.6, last + 0.6)  # each month's aid is a step a month wide: room for the first and the last
-    ax.set_ylabel("share (0-1)")
-    _title_and_legend(ax, "Alliance cohesion, aid and territory", ncols=3, handles=[coh, ter, bars])
-    return fig
-
-
-def _map_xy(lat: float, lon: float) -> tuple[float, float]:
-    """Schematic map position: North America is drawn just across the Atlantic, not to scale."""
-    return (lon if lon > -30 else -26 + (lon + 77) * 0.15), lat
-
-
-def _inside(box: Bbox, frame: Bbox) -> bool:
-    return box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
-
-
-@_drawn
-def draw_member_map(model: EscalationModel, big: bool = False) -> Figure:
-    """Members at their capitals: colour = resolve, size = GDP; Russia and Ukraine marked; incidents ringed.
-
-    A member's rim shows its government's stance (white hawkish, dark red accommodating) and its fill
-    fades with its public's support for aiding Ukraine. The colour
-    bar has its own row under the map, and a member's name is written only where it
-    covers no other label and no other member (the largest economies are placed first).
-    """
-    fig = _fig((6.4, 4.8), (11, 8.2), big)
-    ax = fig.add_axes((0.02, 0.26, 0.96, 0.64))
-    cax = fig.add_axes((0.3, 0.18, 0.4, 0.03))
-    specs = [a.spec for a in model.member_agents]
-    xy = np.array([_map_xy(s.capital_lat, s.capital_lon) for s in specs])
-    gdp = model.m.gdp
-    grow = 11 / 6.4 if big else 1.0
-    sizes = (40 + 900 * np.sqrt(gdp / gdp.max())) * grow**2
-    # the rim shows the government's stance (issue 11): white when hawkish (+1), dark red when accommodating (-1)
-    rims = mpl.colormaps["Reds"]((1.0 - model.m.stance) / 2.0)
-    # the fill fades with the public's support (issue 11): a member whose public has turned away is pale
-    support = np.clip(getattr(model.m, "support", np.ones_like(gdp)), 0.0, 1.0)
-    pts = ax.scatter(
-        xy[:, 0], xy[:, 1], s=sizes, c=model.m.resolve, cmap="viridis", vmin=0, vmax=1,
-        alpha=SUPPORT_ALPHA_FLOOR + (1.0 - SUPPORT_ALPHA_FLOOR) * support,
-        edgecolors=rims, linewidths=1.6 * grow, zorder=3, gid="members",
-    )  # fmt: skip
-    legend = "resolve (0-1); pale: low public support;\nred rim: government not hawkish"
-    fig.colorbar(pts, cax=cax, orientation="horizontal", label=legend)
-    for i in getattr(model, "struck", ()):
-        ax.scatter(
-            [xy[i, 0]], [xy[i, 1]], s=sizes[i] * 3, facecolors="none", edgecolors=OKABE_ITO[1],
-            linewidths=LINE[big] + 1, zorder=4, gid="incident",
-        )  # fmt: skip
-    mx, my = _map_xy(*MOSCOW)
-    kx, ky = _map_xy(*KYIV)
-    ax.scatter([mx], [my], marker="*", s=500 * grow**2, color=OKABE_ITO[1], zorder=4)
-    ax.scatter(
-        [kx], [ky], marker="D", s=160 * grow**2, color=OKABE_ITO[4], edgecolors=OKABE_ITO[0], linewidths=2, zorder=4
-    )
-    ax.set_xlim(-32, 52)
-    ax.set_ylim(30, 68)
-    ax.set_aspect(1.4)
-    ax.set_axis_off()
-    title = "The alliance: colour = resolve, size = GDP"
-    if getattr(model, "struck", ()):
-        title += "  ⚠ spillover!"
-    ax.set_title(title)
-    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-    bold = {"weight": "bold", "zorder": 5, "textcoords": "offset points", "ha": "center", "path_effects": halo}
-    placed = [
-        ax.annotate(f"Russia (rung {model.russia.rung})", (mx, my), xytext=(0, 10 * grow), va="bottom",
-                    color=OKABE_ITO[1], **bold),
-        ax.annotate(f"Ukraine ({model.ukraine.territory:.0%} held)", (kx, ky), xytext=(0, -9 * grow), va="top",
-                    color=OKABE_ITO[0], **bold),
-        ax.text(0.01, 0.02, "North America (not to scale)", transform=ax.transAxes, fontsize="small", color="#666"),
-    ]  # fmt: skip
-    ax.apply_aspect()
-    renderer = fig.canvas.get_renderer()
-    frame = ax.get_window_extent(renderer)
-    boxes = [t.get_window_extent(renderer) for t in placed]
-    centres = ax.transData.transform(xy)
-    radii = np.sqrt(sizes) / 2 * fig.dpi / 72  # marker area is in points squared; radii in pixels
-    discs = [Bbox.from_extents(x - r, y - r, x + r, y + r) for (x, y), r in zip(centres, radii, strict=True)]
-    # Each name's box is computed from its measured size (cached: the same names every month), and a
-    # Text is made only where the box covers nothing.
-    size = mpl.rcParams["font.size"] * (0.833 if big else 0.694)  # "small" / "x-small"
-    px = fig.dpi / 72
-    taken = np.array([[b.x0, b.y0, b.x1, b.y1] for b in (*boxes, *discs)])  # labels so far, then the members
-    n_labels = len(boxes)
-    for i in np.argsort(-gdp, kind="stable"):
-        w, h = _text_size(specs[i].iso3, size, fig.dpi)
-        (x, y), r = centres[i], radii[i] + px
-        others = np.ones(len(taken), dtype=bool)
-        others[n_labels + i] = False  # a member's own disc does not block its name
-        # below, above, right, left of the marker: the first place that covers nothing is taken
-        for x0, y0, ha, va, off in ((x - w / 2, y - r - h, "center", "top", (0, -r)),
-                                    (x - w / 2, y + r, "center", "bottom", (0, r)),
-                                    (x + r, y - h / 2, "left", "center", (r, 0)),
-                                    (x - r - w, y - h / 2, "right", "center", (-r, 0))):  # fmt: skip
-            x1, y1 = x0 + w, y0 + h
-            hit = (x0 < taken[:, 2]) & (x1 > taken[:, 0]) & (y0 < taken[:, 3]) & (y1 > taken[:, 1]) & others
-            if frame.x0 <= x0 and x1 <= frame.x1 and frame.y0 <= y0 and y1 <= frame.y1 and not hit.any():
-                taken = np.insert(taken, n_labels, (x0, y0, x1, y1), axis=0)
-                n_labels += 1
-                ax.annotate(specs[i].iso3, tuple(xy[i]), xytext=(off[0] / px, off[1] / px), textcoords="offset points",
-                            ha=ha, va=va, fontsize=size)  # fmt: skip
-                break
-        # a name that would cover another label or member is left out rather than drawn unreadable
-    return fig
-
-
-@functools.lru_cache(maxsize=1024)
-def _text_size(text: str, size: float, dpi: float) -> tuple[float, float]:
-    """Width and height in pixels of the box matplotlib draws a one-line text in (default font)."""
-    fig = Figure(dpi=dpi)
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    box = fig.text(0, 0, text, fontsize=size).get_window_extent(renderer)
-    return box.width + 1, box.height + 1
-
-
-def text_collisions(fig: Figure) -> list[tuple[str, str]]:
-    """Pairs of drawn texts of a figure whose boxes overlap, and texts that leave the figure.
-
-    A text over a colour bar counts as a collision (``"<colour bar>"``), a text cut off by the edge as
-    ``"<edge>"``. Tick labels of ticks outside the axis' view are not drawn and not counted. The tests
-    run it on every figure of the page; it is empty for a readable figure.
-    """
-    renderer = fig.canvas.get_renderer()
-    fig.draw_without_rendering()
-    undrawn = set()
-    for a in fig.axes:
-        for axis, (lo, hi) in ((a.xaxis, sorted(a.get_xlim())), (a.yaxis, sorted(a.get_ylim()))):
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
-                    undrawn |= {id(tick.label1), id(tick.label2)}
-    texts = [
-        t
-        for t in fig.findobj(mpl.text.Text)
-        if t.get_visible() and t.get_text().strip() and id(t) not in undrawn and t.get_figure() is not None
-    ]
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
-    bars = [a for a in fig.axes if getattr(a, "_colorbar", None) is not None]
-    out = []
-    for i, (a, box) in enumerate(boxes):
-        if not _inside(box.shrunk(0.98, 0.98), fig.bbox.padded(1)):
-            out.append((a, "<edge>"))
-        out += [(a, b) for b, other in boxes[i + 1 :] if box.overlaps(other)]
-        for cbar in bars:
-            own = {id(t) for t in cbar.findobj(mpl.text.Text)}
-            if id(texts[i]) not in own and box.overlaps(cbar.get_window_extent(renderer)):
-                out.append((a, "<colour bar>"))
-    return out
-
-
-@solara.component
-def FigureView(draw: Any, model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """A figure drawn once per model, month and mode, however often the page re-renders.
-
-    The page renders once per month (it follows ``update_counter``) and passes the month down as a
-    property: a component whose properties are unchanged is not rendered again.
+    A month changes only a few properties (the charts' rows, the title, the gauge, the narrative); a
+    render of the whole page to find them cost most of a month's server time, so after a step the
+    ``Stepper`` calls :meth:`push`, and every live part (:func:`Live`) sets its widget's properties from
+    the model. The page renders again only when something else changes (mode, reset, the horizon).
     """
 
-    def render() -> bytes:
+    def __init__(self) -> None:
+        self.sinks: dict[int, Callable[[EscalationModel], None]] = {}
+        self.count = itertools.count()
+
+    def add(self, sink: Callable[[EscalationModel], None]) -> Callable[[], None]:
+        """Register a live part; returns what unregisters it."""
+        key = next(self.count)
+        self.sinks[key] = sink
+        return lambda: self.sinks.pop(key, None)
+
+    def push(self, model: EscalationModel) -> None:
+        """Every live part of ``model`` shows its month (the parts of another model, on Compare, ignore it)."""
         with getattr(model, "lock", threading.RLock()):
-            return _png(draw(model, big))
-
-    png = solara.use_memo(render, [draw, getattr(model, "instance", id(model)), month, big])
-    solara.Image(png, format="png", classes=["escalation-figure"])
+            for sink in list(self.sinks.values()):
+                sink(model)
 
 
-@solara.component
-def RungChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """The escalation rung over time."""
-    FigureView(draw_rung_chart, model, big, month)
-
-
-@solara.component
-def ThreatChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """Russia's and the members' threat perception over time."""
-    FigureView(draw_threat_chart, model, big, month)
+def _set(widget: Any, props: dict[str, Any]) -> None:
+    with widget.hold_sync():  # one message per widget
+        for name, value in props.items():
+            if getattr(widget, name) != value:
+                setattr(widget, name, value)
 
 
 @solara.component
-def AllianceChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """Alliance cohesion, aid to Ukraine and territory over time."""
-    FigureView(draw_alliance_chart, model, big, month)
+def Live(
+    widget: type,
+    props_of: functools.partial,
+    model: EscalationModel,
+    feed: Feed | None = None,
+    month: int = 0,
+    **static: Any,
+) -> None:
+    """A widget whose month-dependent properties are ``props_of(model)``, kept current by ``feed`` if given.
+
+    ``month`` is the model's month when the page renders: a render (a new mode) must not reuse the
+    element of an earlier month (the feed changed the widget since, not the element).
+    """
+    element = widget.element(**static, **props_of(model))
+
+    def attach() -> Callable[[], None] | None:
+        if feed is None:
+            return None
+        w = solara.get_widget(element)
+        return feed.add(lambda m: _set(w, props_of(m)) if m is model else None)
+
+    solara.use_effect(attach, [feed, model, props_of.func, props_of.args])
+
+
+_LIVE_VUE = """
+<template><div v-html="html"></div></template>
+<script>
+module.exports = {
+  mounted() { if (this.doc_title) document.title = this.doc_title; },
+  watch: { doc_title(t) { if (t) document.title = t; } },
+};
+</script>
+"""
+
+
+class LiveHTML(v.VuetifyTemplate):
+    """HTML the server rewrites each month (and, if ``doc_title`` is set, the browser tab's title)."""
+
+    template = traitlets.Unicode(_LIVE_VUE).tag(sync=True)
+    html = traitlets.Unicode("").tag(sync=True)
+    doc_title = traitlets.Unicode("").tag(sync=True)
+
+
+def _rows(model: EscalationModel) -> list[dict[str, Any]]:
+    """The month's rows, computed once per month however many charts show them."""
+    cached = getattr(model, "_month_rows", None)
+    if cached is None or cached[0] != model.steps:
+        cached = (model.steps, web.month_rows(model))
+        model._month_rows = cached
+    return cached[1]
+
+
+def _time_props(kind: str, model: EscalationModel) -> dict[str, Any]:
+    return _chart_props({"months": _rows(model)}, model.steps, web.time_signals(model.steps))
+
+
+def _map_props(big: bool, model: EscalationModel) -> dict[str, Any]:
+    return _chart_props({"members": web.member_rows(model, big), "labels": web.map_labels(model, big)}, model.steps)
+
+
+def _history_props(model: EscalationModel) -> dict[str, Any]:
+    return _chart_props({"history": web.history_rows(model, observed_monthly())}, model.steps)
+
+
+def _chart_props(data: dict[str, list], month: int, signals: dict | None = None) -> dict[str, Any]:
+    return {"rows": json.dumps(data, separators=(",", ":")), "stamp": str(month), "signals": json.dumps(signals or {})}
 
 
 @solara.component
-def MemberMap(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """The members on a schematic map."""
-    FigureView(draw_member_map, model, big, month)
+def TimeChart(kind: str, model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
+    """One time chart (``rung``, ``threat`` or ``alliance``) over the months so far."""
+    spec = _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
+    props = functools.partial(_time_props, kind)
+    Live(VegaWidget, props, model, feed, month, spec=spec, chart_class=f"chart {kind}-chart")
 
 
 @solara.component
-def LadderGauge(model: EscalationModel, month: int = 0) -> None:
-    """The escalation ladder with the current rung lit (it names the rung chart's numbers)."""
+def RungChart(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
+    """The escalation rung over time (rungs by number; the gauge beside names them)."""
+    TimeChart("rung", model, big, feed, month)
+
+
+@solara.component
+def MemberMap(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
+    """The members on a map of Europe, filled by resolve, faded by public support, rimmed by stance."""
+    spec = _map_spec(big, web.roster_of(model))
+    props = functools.partial(_map_props, big)
+    Live(VegaWidget, props, model, feed, month, spec=spec, chart_class="chart map-chart fit-box")
+
+
+def gauge_html(model: EscalationModel) -> dict[str, str]:
+    """The escalation ladder with the current rung lit (it names the rung chart's numbers), as HTML."""
     names = model.ladder.names
     now = model.russia.rung
     rows = []
@@ -471,25 +346,48 @@ def LadderGauge(model: EscalationModel, month: int = 0) -> None:
         colour = OKABE_ITO[1] if k >= DIRECT_CLASH else OKABE_ITO[4] if k >= NUCLEAR_SIGNALLING else OKABE_ITO[0]
         style = f"background:{colour};color:white;font-weight:bold;" if lit else f"border-left:6px solid {colour};"
         rows.append(
-            f"<div style='padding:3px 8px;margin:2px 0;border-radius:3px;{style}'>{k}. {names[k]}"
+            f"<div style='padding:3px 8px;margin:2px 0;border-radius:3px;{style}'>{k}. {_esc(names[k])}"
             f"{' ◀ now' if lit else ''}</div>"
         )
     date = getattr(model, "date", None)
-    solara.Markdown(f"### Escalation ladder (month {model.steps}){' · ' + month_name(date) if date else ''}")
-    solara.HTML(tag="div", unsafe_innerHTML="".join(rows), classes=["ladder-gauge"])
+    head = f"Escalation ladder (month {model.steps}){' · ' + month_name(date) if date else ''}"
+    return {"html": f"<h3>{head}</h3><div class='ladder-gauge'>{''.join(rows)}</div>"}
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def _list_html(title: str, lines: list[tuple[str, str]], empty: str) -> str:
+    items = "".join(f"<li><strong>{_esc(head)}</strong> {_esc(text)}</li>" for head, text in lines)
+    return f"<h3>{_esc(title)}</h3>" + (f"<ul>{items}</ul>" if lines else f"<p><em>{_esc(empty)}</em></p>")
+
+
+def narrative_html(big: bool, model: EscalationModel) -> dict[str, str]:
+    """What happened in the last months, in plain sentences (fewer on a projector), as HTML."""
+    since = model.steps - NARRATIVE_MONTHS
+    lines = [(f"Month {m}:", f"{text}.") for m, _, _, text in model.events if m > since]
+    shown = lines[-5:] if big else lines[-12:]
+    return {"html": _list_html(f"The last {NARRATIVE_MONTHS} months", shown, "Nothing new: press Step or ▶.")}
+
+
+def title_html(model: EscalationModel, bar: bool = False) -> dict[str, str]:
+    """The browser tab's title (or the bar's): the scenario and the month."""
+    title = f"Escalation: {page_title(model)}"
+    return {"html": _esc(title)} if bar else {"html": _esc(title), "doc_title": title}
 
 
 @solara.component
-def Narrative(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+def LadderGauge(model: EscalationModel, feed: Feed | None = None, month: int = 0) -> None:
+    """The escalation ladder with the current rung lit (it names the rung chart's numbers)."""
+    Live(LiveHTML, functools.partial(gauge_html), model, feed, month)
+
+
+@solara.component
+def Narrative(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """What happened in the last months, in plain sentences (fewer, larger ones on a projector)."""
-    since = model.steps - NARRATIVE_MONTHS
-    lines = [f"- **Month {m}:** {text}." for m, _, _, text in model.events if m > since]
-    shown = lines[-5:] if big else lines[-12:]
     with solara.Div(classes=["narrative"]):
-        solara.Markdown(
-            f"### The last {NARRATIVE_MONTHS} months\n"
-            + ("\n".join(shown) if shown else "_Nothing new: press Step or ▶._")
-        )
+        Live(LiveHTML, functools.partial(narrative_html, big), model, feed, month)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -557,20 +455,45 @@ def LeverSlider(key: str, value: float, on_value: Callable[[float], None]) -> No
             solara.Text(lever_text(key, value), classes=["lever-value"])
             with solara.Tooltip(p.meaning):
                 solara.Button(icon_name="mdi-help-circle-outline", icon=True, small=True, classes=["lever-help"])
-        solara.SliderFloat(label, value=value, min=p.low, max=p.high, step=0.05, on_value=on_value, thumb_label=False)
+        # ipyvuetify's slider, not solara.SliderFloat: that one casts what the browser sends with float()
+        # before any check, so a changed page could raise in the server; here on_value checks it first
+        rv.Slider(label=label, v_model=value, min=p.low, max=p.high, step=0.05, thumb_label=False, on_v_model=on_value)
 
 
 CSS = """
-.escalation-figure { max-width: 100%; height: auto; }
 .ladder-gauge { font-size: 14px; }
+.ladder-gauge > div { padding: 2px 8px !important; }
 .lever { margin-top: 6px; }
 .lever .v-input__slot > .v-label { display: none; }
 .lever-name { font-size: 15px; }
 .lever-value { font-size: 17px; font-weight: bold; }
 .key-hint { font-size: 13px; color: #555; }
-.escalation.projector .ladder-gauge { font-size: 24px; line-height: 1.35; }
+.escalation h3 { margin: 0 0 4px 0; }
+.escalation .narrative p, .escalation .narrative ul { margin-bottom: 4px; }
+.board { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px 16px; align-items: start; }
+.board > * { min-width: 0; }
+.board .wide { grid-column: 1 / -1; }
+.rung-chart { height: 330px; }
+.threat-chart, .map-chart { aspect-ratio: 56 / 50; max-height: calc(100vh - 90px); }
+.alliance-chart { aspect-ratio: 56 / 36; max-height: calc(100vh - 90px); }
+.history-chart { height: clamp(230px, calc(50vh - 90px), 420px); }
+.history-top { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 1fr); gap: 10px 16px;
+  margin-bottom: 10px; }
+.history-top > * { min-width: 0; }
+.history-charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px 16px; }
+.history-events { max-height: clamp(230px, calc(50vh - 90px), 420px); overflow-y: auto; font-size: 13px; }
+.compare-board .rung-chart { height: 300px; }
+.escalation.projector .board { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); }
+.escalation.projector .ladder-gauge { font-size: 24px; line-height: 1.3; }
 .escalation.projector h3 { font-size: 30px; }
 .escalation.projector .narrative, .escalation.projector .narrative li { font-size: 28px; line-height: 1.4; }
+.escalation.projector .rung-chart { height: calc(100vh - 130px); min-height: 420px; }
+.escalation.projector .threat-chart, .escalation.projector .alliance-chart { aspect-ratio: auto;
+  height: calc(100vh - 110px); min-height: 400px; max-height: none; }
+.escalation.projector .map-chart { aspect-ratio: auto; height: calc(100vh - 110px); min-height: 400px; }
+.escalation.projector .history-top, .escalation.projector .history-charts { grid-template-columns: minmax(0, 1fr); }
+.escalation.projector .history-chart { height: calc(100vh - 130px); min-height: 400px; max-height: none; }
+.escalation.projector .history-events { max-height: none; font-size: 24px; }
 .controls.projector .lever-name { font-size: 20px; }
 .controls.projector .lever-value { font-size: 24px; }
 .controls.projector .key-hint { font-size: 17px; }
@@ -579,36 +502,174 @@ CSS = """
 
 
 @solara.component
-def PageTitle(model: EscalationModel, projector: solara.Reactive[bool], month: int = 0) -> None:
+def PageTitle(
+    model: EscalationModel, projector: solara.Reactive[bool], feed: Feed | None = None, month: int = 0
+) -> None:
     """The browser tab's and the bar's title (scenario and month), and the projector switch."""
-    title = f"Escalation: {page_title(model)}"
-    solara.Title(title)
+    with solara.Div(style={"display": "none"}):  # the tab's title (the bar's part renders in the layout)
+        Live(LiveHTML, functools.partial(title_html), model, feed, month)
     with solara.AppBar():
-        solara.AppBarTitle(title)
+        with solara.AppBarTitle():
+            Live(LiveHTML, functools.partial(title_html, bar=True), model, feed, month)
         solara.Switch(label="projector", value=projector, classes=["projector-toggle"])
 
 
+def speed_text(speed: float) -> str:
+    """The speed box's words for a play speed: ``2 months a second``."""
+    return f"{speed:g} month{'' if speed == 1 else 's'} a second"
+
+
+class Stepper:
+    """Steps one session's model, from the keys, the Step button and the play loop, one month at a time.
+
+    Steps are counted, never dropped: a press that arrives while a month is being stepped or drawn
+    is added to ``pending``, and whoever holds the turn steps every pending month before the page is
+    drawn once (so a burst of presses coalesces into one redraw, and each press is one month).
+    """
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.count = threading.Lock()
+        self.turn = threading.Lock()
+
+    def request(self, months: int, model: EscalationModel, redraw: Callable[[], None]) -> None:
+        """Ask for ``months`` more months; step them now unless another caller is stepping (it will)."""
+        with self.count:
+            self.pending += months
+        while True:
+            if not self.turn.acquire(blocking=False):
+                return  # the caller that holds the turn takes these months too
+            try:
+                with self.count:
+                    n, self.pending = self.pending, 0
+                stepped = 0
+                with getattr(model, "lock", threading.RLock()):
+                    for _ in range(n):
+                        if not model.running:
+                            break
+                        model.step()
+                        stepped += 1
+                if stepped:
+                    redraw()
+            finally:
+                self.turn.release()
+            with self.count:
+                if self.pending == 0 or not model.running:
+                    self.pending = 0
+                    return
+
+
+class DashboardState:
+    """One session's dashboard: its model, the sidebar's values and what the buttons and keys do.
+
+    Built once per page (``solara.use_memo``), so the sidebar's component gets the same object every
+    month and is not rendered again (only the month's parts are). Every setter checks what it gets.
+    """
+
+    def __init__(self, model: solara.Reactive[EscalationModel], projector: solara.Reactive[bool]) -> None:
+        self.model, self.projector = model, projector
+        self.names = list(shipped_scenarios())
+        first = model.value.config.name if model.value.config.name in self.names else DEFAULT_SCENARIO
+        self.preset = solara.reactive(first)
+        self.seed = solara.reactive(str(SEED))
+        self.lever_values = solara.reactive(levers(first))
+        self.playing = solara.reactive(False)
+        self.speed = solara.reactive(PLAY_SPEED)
+        self.stepper = Stepper()
+        self.feed = Feed()
+
+    def step(self, months: int = 1) -> None:
+        """Step ``months`` more months (counted: see ``Stepper``); stop playing at the horizon."""
+        m = self.model.value
+        if m.running:
+            self.stepper.request(months, m, lambda: self.feed.push(m))
+        if not m.running:
+            self.playing.set(False)
+            force_update()  # the horizon: the buttons turn off
+
+    def reset(self) -> None:
+        """A new model from the chosen scenario, seed and levers."""
+        self.playing.set(False)
+        self.model.set(ClassroomModel(self.preset.value, rng=_seed(self.seed.value), **self.lever_values.value))
+
+    def toggle_play(self) -> None:
+        """Play or pause (a run at its horizon does not play)."""
+        self.playing.set(not self.playing.value and self.model.value.running)
+
+    def choose_scenario(self, name: Any) -> None:
+        """A shipped scenario's name moves the sliders to its levers; anything else is refused."""
+        if accept_choice(name, self.names) is None:
+            return
+        self.preset.set(name)
+        self.lever_values.set(levers(name))
+
+    def set_lever(self, key: str, value: Any) -> None:
+        """A lever's new value, if it is one in the declared range."""
+        x = accept_lever(key, value)
+        if x is not None:
+            self.lever_values.set({**self.lever_values.value, key: x})
+
+    def set_seed(self, text: Any) -> None:
+        """The seed box's text, if it is a seed."""
+        if accept_seed(text) is not None:
+            self.seed.set(str(text).strip())
+
+    def set_speed(self, value: Any) -> None:
+        """A play speed the speed box offers."""
+        chosen = next((s for s in SPEEDS if speed_text(s) == value), None)
+        if chosen is not None:
+            self.speed.set(chosen)
+
+    def on_key(self, action: Any) -> None:
+        """A key the browser reports: space, right arrow, r, p; anything else is ignored."""
+        action = accept_choice(action, KEY_ACTIONS)
+        if action == "play":
+            self.toggle_play()
+        elif action == "step":
+            self.step()
+        elif action == "reset":
+            self.reset()
+        elif action == "projector":
+            self.projector.set(not self.projector.value)
+
+
 @solara.component
-def Buttons(
-    model: EscalationModel, playing: solara.Reactive[bool], step: Callable, reset: Callable, month: int = 0
-) -> None:
-    """Reset, play/pause and Step; play and Step are off once the run has reached its horizon."""
-    with solara.Row(justify="space-between"):
-        solara.Button("Reset", color="primary", on_click=reset)
-        solara.Button(
-            "❚❚" if playing.value else "▶",
-            color="primary",
-            disabled=not model.running,
-            on_click=lambda: playing.set(not playing.value),
-        )
-        solara.Button("Step", color="primary", on_click=step, disabled=playing.value or not model.running)
+def Controls(state: DashboardState, running: bool, big: bool) -> None:
+    """The sidebar: Reset, play/pause, Step, the play speed, the scenario, the seed and the levers."""
+    with solara.Sidebar(), solara.Column(classes=["controls", *(["projector"] if big else [])]):
+        with solara.Card("Controls"):
+            with solara.Row(justify="space-between"):
+                solara.Button("Reset", color="primary", on_click=state.reset)
+                solara.Button(
+                    "❚❚" if state.playing.value else "▶", color="primary", disabled=not running,
+                    on_click=state.toggle_play,
+                )  # fmt: skip
+                solara.Button("Step", color="primary", on_click=state.step, disabled=not running)
+            solara.Select(
+                "play speed",
+                value=speed_text(state.speed.value),
+                values=[speed_text(s) for s in SPEEDS],
+                on_value=state.set_speed,
+            )
+            solara.Text("Keys: space ▶/❚❚ · → step · r reset · p projector", classes=["key-hint"])
+        with solara.Card("Policy levers"):
+            solara.Select(
+                "scenario (roster, timeline)",
+                value=state.preset.value,
+                values=state.names,
+                on_value=state.choose_scenario,
+            )
+            solara.InputText("seed (Reset replays it)", value=state.seed.value, on_value=state.set_seed)
+            for key, value in state.lever_values.value.items():
+                LeverSlider(key, value, functools.partial(state.set_lever, key))
+            solara.Text("Reset builds the model from these levers.", classes=["key-hint"])
 
 
 @solara.component
 def Dashboard(
     model: solara.Reactive[EscalationModel],
     projector: solara.Reactive[bool] | None = None,
-    top: Callable[[EscalationModel, bool], None] | None = None,
+    top: Callable[[EscalationModel, bool, Feed], None] | None = None,
 ) -> None:
     """The single-model page over a reactive model: controls in the sidebar, charts in the main area.
 
@@ -616,91 +677,48 @@ def Dashboard(
     """
     projector = projector if projector is not None else PROJECTOR_MODE
     big = projector.value
-    names = solara.use_memo(lambda: list(shipped_scenarios()), [])
-    first = solara.use_memo(
-        lambda: model.value.config.name if model.value.config.name in names else DEFAULT_SCENARIO, []
-    )
-    start = solara.use_memo(lambda: levers(first), [])
-    preset = solara.use_reactive(first)
-    seed = solara.use_reactive(str(SEED))
-    lever_values = solara.use_reactive(start)
-    playing = solara.use_reactive(False)
-
-    def step() -> None:
-        m = model.value
-        if m.running:
-            with getattr(m, "lock", threading.RLock()):
-                m.step()
-            force_update()
-        if not m.running:
-            playing.set(False)
-
-    def reset() -> None:
-        playing.set(False)
-        model.set(ClassroomModel(preset.value, rng=seed.value, **lever_values.value))
-
-    def choose_scenario(name: str) -> None:
-        preset.set(name)
-        lever_values.set(levers(name))  # the sliders move to the chosen scenario's levers
-
-    def on_key(action: str) -> None:
-        if action == "play":
-            playing.set(not playing.value and model.value.running)
-        elif action == "step" and not playing.value:
-            step()
-        elif action == "reset":
-            reset()
-        elif action == "projector":
-            projector.set(not projector.value)
+    state = solara.use_memo(lambda: DashboardState(model, projector), [])
+    playing, speed = state.playing.value, state.speed.value
 
     def play(cancel: threading.Event) -> None:
-        while playing.value and not cancel.wait(PLAY_INTERVAL):
-            step()
+        # months fall due on a fixed schedule; a month that comes late is stepped with the next one
+        # (one redraw), so the page keeps the chosen speed instead of drifting behind it
+        interval = 1.0 / speed
+        due = time.monotonic() + interval
+        while state.playing.value and not cancel.wait(max(0.0, due - time.monotonic())):
+            late = max(0, int((time.monotonic() - due) / interval))
+            state.step(1 + late)
+            due += (1 + late) * interval
 
-    solara.use_thread(play, dependencies=[playing.value, model.value], intrusive_cancel=False)
+    solara.use_thread(play, dependencies=[playing, model.value, speed], intrusive_cancel=False)
 
-    # One render per month: the page follows update_counter (force_update after a step), and the parts
-    # that show the month read it from the model. Components that each followed it would cost one
-    # pass over the whole page per component.
+    # A month does not render the page: the Stepper pushes it to the live parts (Feed). The page renders
+    # when the model is replaced (Reset), the mode changes or the run reaches its horizon.
     update_counter.get()
     m = model.value
+    feed = state.feed
     solara.Style(CSS)
-    Keyboard(on_key=on_key)
-    PageTitle(m, projector, m.steps)
-    with solara.Sidebar(), solara.Column(classes=["controls", *(["projector"] if big else [])]):
-        with solara.Card("Controls"):
-            Buttons(m, playing, step, reset, m.steps)
-            solara.Text("Keys: space ▶/❚❚ · → step · r reset · p projector", classes=["key-hint"])
-        with solara.Card("Policy levers"):
-            solara.Select(
-                "scenario (roster, timeline)",
-                value=preset.value,
-                values=names,
-                on_value=choose_scenario,
-            )
-            solara.InputText("seed (Reset replays it)", value=seed)
-            for key, value in lever_values.value.items():
-                LeverSlider(key, value, lambda x, key=key: lever_values.set({**lever_values.value, key: x}))
-            solara.Text("Reset builds the model from these levers.", classes=["key-hint"])
-
+    Keyboard(on_key=state.on_key)
+    now = m.steps
+    PageTitle(m, projector, feed, now)
+    Controls(state, m.running, big)
     with solara.Column(classes=["escalation", *(["projector"] if big else [])]):
         if top is not None:
-            top(m, big)
-        with solara.Columns([3, 2] if big else [1, 1]):
-            RungChart(m, big, m.steps)
-            LadderGauge(m, m.steps)
-        if big:  # one chart per row; the story in large text right under the ladder
-            Narrative(m, big, m.steps)
-            ThreatChart(m, big, m.steps)
-            MemberMap(m, big, m.steps)
-            AllianceChart(m, big, m.steps)
-        else:
-            with solara.Columns([1, 1]):
-                ThreatChart(m, month=m.steps)
-                MemberMap(m, month=m.steps)
-            with solara.Columns([1, 1]):
-                AllianceChart(m, month=m.steps)
-                Narrative(m, month=m.steps)
+            top(m, big, feed)
+        with solara.Div(classes=["board"]):
+            RungChart(m, big, feed, now)
+            with solara.Div():
+                LadderGauge(m, feed, now)
+                if big:  # the story in large text right under the ladder
+                    Narrative(m, big, feed, now)
+            with solara.Div(classes=["wide"] if big else []):
+                TimeChart("threat", m, big, feed, now)
+            with solara.Div(classes=["wide"] if big else []):
+                MemberMap(m, big, feed, now)
+            with solara.Div(classes=["wide"] if big else []):
+                TimeChart("alliance", m, big, feed, now)
+            if not big:
+                Narrative(m, big, feed, now)
 
 
 @solara.component
@@ -732,24 +750,31 @@ def ComparePage() -> None:
         lambda: (ClassroomModel(left_name.value, rng=SEED), ClassroomModel(right_name.value, rng=SEED)), []
     )
     models, set_models = solara.use_state(first)
+    steppers = solara.use_memo(lambda: (Stepper(), Stepper()), [])
+    feed = solara.use_memo(Feed, [])
 
     def reset() -> None:
         set_models((ClassroomModel(left_name.value, rng=seed.value), ClassroomModel(right_name.value, rng=seed.value)))
 
     def step(n: int = 1) -> None:
-        for _ in range(n):
-            for m in models:
-                if m.running:
-                    m.step()
-        force_update()  # the models changed in place: redraw their components
+        for m, stepper in zip(models, steppers, strict=True):
+            stepper.request(n, m, functools.partial(feed.push, m))
 
-    def on_key(action: str) -> None:
+    def on_key(action: Any) -> None:
+        action = accept_choice(action, KEY_ACTIONS)
         if action == "step":
             step(1)
         elif action == "play":
             step(12)
         elif action == "reset":
             reset()
+
+    def choose(side: solara.Reactive[str]) -> Callable[[Any], None]:
+        return lambda name: side.set(name) if accept_choice(name, names) is not None else None
+
+    def set_seed(value: Any) -> None:
+        if accept_seed(value) is not None:
+            seed.set(int(value))
 
     update_counter.get()
     solara.Style(CSS)
@@ -758,20 +783,20 @@ def ComparePage() -> None:
     with solara.AppBar():
         solara.AppBarTitle("Compare two scenarios (same seed)")
     with solara.Row(style={"align-items": "center"}):
-        solara.Select("left", value=left_name, values=names)
-        solara.Select("right", value=right_name, values=names)
-        solara.InputInt("seed", value=seed)
+        solara.Select("left", value=left_name.value, values=names, on_value=choose(left_name))
+        solara.Select("right", value=right_name.value, values=names, on_value=choose(right_name))
+        solara.InputInt("seed", value=seed.value, on_value=set_seed)
         solara.Button("Reset", on_click=reset, color="primary")
         solara.Button("Step", on_click=lambda: step(1), color="primary")
         solara.Button("Step 12", on_click=lambda: step(12), color="primary")
         solara.Text("Keys: → step · space 12 steps · r reset", classes=["key-hint"])
-    with solara.Columns([1, 1]):
+    with solara.Div(classes=["board", "compare-board"]):
         for m in models:
-            with solara.Column(classes=["escalation"]):
+            with solara.Column(classes=["escalation"], style={"min-width": "0"}):
                 solara.Markdown(f"## {m.config.name}\n{m.config.values.description}")
-                RungChart(m, month=m.steps)
-                LadderGauge(m, m.steps)
-                Narrative(m, month=m.steps)
+                RungChart(m, feed=feed, month=m.steps)
+                LadderGauge(m, feed, m.steps)
+                Narrative(m, feed=feed, month=m.steps)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -779,75 +804,43 @@ def ComparePage() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-@_drawn
-def draw_history_chart(model: EscalationModel, big: bool = False) -> Figure:
-    """The model's territory and aid so far beside the observed ones up to the same month (2022-2023).
+@solara.component
+def HistoryCharts(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
+    """The model against the war: one panel per series of ``web.HISTORY_SERIES``, what happened only up to now.
 
     What happened after the current month stays hidden: the class predicts, then steps and compares.
     2024 has no observed line (it is held out: the model's 2024 is a forecast).
     """
-    fig = _fig((12.8, 3.6), (18, 5.6), big)
-    ax_t, ax_a = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.17, top=0.74, wspace=0.22)
-    months, _ = _months(model)
-    last = float(max(model.horizon, 12))
-    obs = observed_monthly()
-    seen = obs[obs["month"] <= model.steps]
-    lw = LINE[big]
-    for ax, column, observed, label in (
-        (ax_t, "territory_held", "ukraine_held_share", "territory held by Ukraine (share)"),
-        (ax_a, "aid_total", "alliance_military_eur_bn", STEP_METRICS["aid_total"].replace("aid to Ukraine ", "aid ")),
-    ):
-        ax.plot(months, _series(model, column), color=OKABE_ITO[0], lw=lw, label="model (this run)")
-        ax.plot(seen["month"], seen[observed], "o-", color="black", lw=lw / 2, markersize=lw + 1, label="what happened")
-        ax.set_xlim(-0.5, last + 0.5)
-        ax.set_ylabel(label)
-        ax.set_xlabel("month (0 = February 2022)")
-        ax.axvspan(obs["month"].max() + 0.5, last + 0.5, color="#eeeeee", zorder=0)  # 2024: held out
-    lo = min(float(obs["ukraine_held_share"].min()), float(_series(model, "territory_held").min())) - 0.02
-    ax_t.set_ylim(lo, max(0.9, float(_series(model, "territory_held").max()) + 0.02))
-    ax_a.set_ylim(0, max(10.0, float(_series(model, "aid_total").max()) * 1.1))
-    ax_t.text(obs["month"].max() + 1, ax_t.get_ylim()[1], "2024: not observed here", va="top", color="#555")
-    for ax, title in ((ax_t, "The front"), (ax_a, "Alliance military aid")):
-        ax.set_title(title, pad=LINE[big] * 12)
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, frameon=False, borderaxespad=0.2)
-    return fig
+    with solara.Div(classes=["history-charts"]):
+        for i, series in enumerate(web.HISTORY_SERIES):
+            spec = _history_spec(i, big, int(max(model.horizon, 12)))
+            css = f"chart history-chart history-{series.key}"
+            Live(VegaWidget, functools.partial(_history_props), model, feed, month, spec=spec, chart_class=css)
 
 
-@solara.component
-def HistoryChart(model: EscalationModel, big: bool = False, month: int = 0) -> None:
-    """The model against the war, drawn once per month."""
-    FigureView(draw_history_chart, model, big, month)
-
-
-def real_events(model: EscalationModel) -> list[str]:
-    """The real events up to the model's current month, newest first, as the page lists them."""
+def events_html(big: bool, model: EscalationModel) -> dict[str, str]:
+    """The real events as they pass, newest first (fewer on a projector), as HTML."""
     start = getattr(model, "start", None) or HISTORY_START
     ev = observed_events()
     ev = ev[ev["date"].str[:7] <= date_of(start, model.steps)]
     who = {"input": "alliance decision", "observed": "what Russia or the front did"}
-    return [f"- **{d}** ({who.get(role, role)}): {text}" for d, role, text in
-            zip(ev["date"], ev["role"], ev["description"], strict=True)][::-1]  # fmt: skip
+    lines = [(d, f"({who.get(role, role)}): {text}") for d, role, text in
+             zip(ev["date"], ev["role"], ev["description"], strict=True)][::-1]  # fmt: skip
+    shown = lines[:4] if big else lines[:10]
+    return {"html": _list_html("What really happened so far", shown, "Press Step or ▶ to start the war.")}
 
 
 @solara.component
-def RealEvents(model: EscalationModel, big: bool = False, month: int = 0) -> None:
+def RealEvents(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """The real events as they pass (newest first; fewer, larger ones on a projector)."""
-    lines = real_events(model)
-    shown = lines[:4] if big else lines[:10]
-    with solara.Div(classes=["narrative"]):
-        solara.Markdown(
-            "### What really happened so far\n" + ("\n".join(shown) if shown else "_Press Step or ▶ to start the war._")
-        )
+    with solara.Div(classes=["narrative", "history-events"]):
+        Live(LiveHTML, functools.partial(events_html, big), model, feed, month)
 
 
-def _history_panel(m: EscalationModel, big: bool) -> None:
-    with solara.Columns([1] if big else [3, 1]):
-        HistoryChart(m, big, m.steps)
-        if not big:
-            RealEvents(m, big, m.steps)
-    if big:
-        RealEvents(m, big, m.steps)
+def _history_panel(m: EscalationModel, big: bool, feed: Feed | None = None) -> None:
+    with solara.Div(classes=["history-top"]):
+        HistoryCharts(m, big, feed, m.steps)
+        RealEvents(m, big, feed, m.steps)
 
 
 @solara.component

@@ -1,5 +1,6 @@
 """The classroom dashboard, headless (solara.render): controls, keys, sliders, title, figures."""
 
+import json
 import time
 
 import numpy as np
@@ -8,12 +9,10 @@ import pytest
 solara = pytest.importorskip("solara")
 v = pytest.importorskip("ipyvuetify")
 
-import matplotlib as mpl  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
 from simulation import app, parameters  # noqa: E402
-
-DRAWINGS = (app.draw_rung_chart, app.draw_threat_chart, app.draw_alliance_chart, app.draw_member_map)
+from simulation.viz import web  # noqa: E402
+from simulation.viz.plots import STEP_METRICS  # noqa: E402
+from simulation.viz.webview import VegaWidget  # noqa: E402
 
 
 @solara.component
@@ -201,7 +200,7 @@ def test_keys_step_play_pause_reset_and_projector(dash):
     press(rc, "play")
     wait_for(lambda: rc.find(v.Btn, children=["▶"]), "paused: the button shows play again")
     paused_at = model.value.steps
-    time.sleep(3 * app.PLAY_INTERVAL)
+    time.sleep(3 / app.PLAY_SPEED)
     assert model.value.steps == paused_at, "a paused model stays where it is"
     assert not any("projector" in c.split() for c in classes(rc))
     press(rc, "projector")
@@ -245,7 +244,43 @@ def test_compare_page_steps_both_models_from_the_same_seed():
     assert "(month 13)" in page_text(rc)
 
 
-# ---- figures ---------------------------------------------------------------------------------------
+# ---- charts ----------------------------------------------------------------------------------------
+
+
+def charts(rc) -> dict[str, VegaWidget]:
+    """The page's browser charts by their kind (rung, threat, map, alliance, history-...)."""
+    out = {}
+    for w in widgets(rc):
+        if isinstance(w, VegaWidget):
+            kind = next(c for c in w.chart_class.split() if c.endswith("-chart") or c.startswith("history-"))
+            out[kind] = w
+    return out
+
+
+def test_the_page_draws_four_browser_charts_that_get_each_months_rows(dash):
+    model, rc, _ = dash
+    found = charts(rc)
+    assert {"rung-chart", "threat-chart", "map-chart", "alliance-chart"} <= set(found)
+    for _ in range(3):
+        button(rc, "Step").click()
+    found = charts(rc)
+    assert all(w.stamp == "3" for w in found.values())  # every chart got month 3's rows
+    months = json.loads(found["rung-chart"].rows)["months"]
+    assert [r["month"] for r in months] == [0, 1, 2, 3]
+    assert [r["rung"] for r in months] == list(model.value.datacollector.model_vars["escalation_rung"])
+    assert json.loads(found["rung-chart"].signals) == {"xmax": 12}  # the month axis is at least a year wide
+    members = json.loads(found["map-chart"].rows)["members"]
+    assert [r["iso3"] for r in members] == [a.spec.iso3 for a in model.value.member_agents]
+    assert "img" not in page_text(rc)  # no server-side pictures
+
+
+def test_a_spec_is_built_once_and_shared_while_the_rows_change(dash):
+    _, rc, _ = dash
+    chart = charts(rc)["threat-chart"]
+    changed = []
+    chart.observe(lambda change: changed.append(change["name"]), names=["spec", "rows"])
+    button(rc, "Step").click()
+    assert changed == ["rows"]  # only the rows cross the websocket; the spec stays in the browser
 
 
 @pytest.fixture(scope="module")
@@ -260,69 +295,174 @@ def models():
     return out
 
 
+def layers(spec) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def test_the_rung_chart_numbers_the_rungs_and_marks_the_thresholds(models):
+    _, _, m = models[1]
+    spec = web.spec(web.rung_chart(m.ladder.names))
+    line = layers(spec)[0]
+    assert line["encoding"]["y"]["axis"]["values"] == list(range(len(m.ladder.names)))  # numbers; the gauge names
+    labels = [r["label"] for r in layers(spec)[1]["data"]["values"]]
+    assert labels == ["direct\nclash", "nuclear\nsignalling"]
+    assert spec["title"] == "Escalation ladder over time"
+
+
+def test_time_charts_label_their_axes_with_units():
+    for chart in (web.rung_chart(("a", "b")), web.threat_chart(), web.alliance_chart()):
+        spec = web.spec(chart)
+        axes = [lay["encoding"][c]["axis"].get("title") for lay in layers(spec) for c in ("x", "y")
+                if "axis" in lay.get("encoding", {}).get(c, {})]  # fmt: skip
+        assert "month" in axes and all(axes), axes
+
+
+def test_the_aid_axis_takes_its_unit_from_the_declared_metrics(monkeypatch):
+    monkeypatch.setitem(STEP_METRICS, "aid_total", "aid to Ukraine (EUR bn / month)")
+    spec = web.spec(web.alliance_chart())
+    assert layers(spec)[0]["encoding"]["y"]["axis"]["title"] == "aid (EUR bn / month)"
+
+
+def test_projector_specs_use_larger_type_and_thicker_lines():
+    small, big = web.spec(web.threat_chart(False)), web.spec(web.threat_chart(True))
+    assert big["config"]["title"]["fontSize"] > small["config"]["title"]["fontSize"]
+    assert big["config"]["axis"]["labelFontSize"] > small["config"]["axis"]["labelFontSize"]
+    assert big["mark"]["strokeWidth"] > small["mark"]["strokeWidth"]
+    assert web.MAP_SIZE[True][0] > web.MAP_SIZE[False][0]
+
+
+def test_month_rows_follow_the_model(models):
+    _, _, m = models[1]
+    rows = web.month_rows(m)
+    assert len(rows) == m.steps + 1 and rows[-1]["month"] == m.steps
+    assert rows[-1]["aid"] == pytest.approx(m.datacollector.model_vars["aid_total"][-1], abs=1e-4)
+
+
+# ---- the map ---------------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("big", [False, True], ids=["page", "projector"])
-@pytest.mark.parametrize("draw", DRAWINGS, ids=lambda d: d.__name__)
-def test_no_label_collides_with_another_or_with_the_colour_bar(models, draw, big):
+def test_no_name_on_the_map_covers_another(models, big):
+    """The equivalent of the matplotlib text-collision check: the map's words are placed, not left to chance."""
     for when, name, m in models:
-        fig = draw(m, big)
-        assert app.text_collisions(fig) == [], f"{name} {when}"
+        labels = web.map_labels(m, big)
+        assert web.label_collisions(labels) == [], f"{name} {when}"
+        w, h = web.MAP_SIZE[big]
+        for o in labels:  # inside the map
+            x0, y0, x1, y1 = web._text_box(o["text"], o["size"], o["x"], o["y"], "center", "middle")
+            assert x0 >= 0 and x1 <= w and y0 >= 0 and y1 <= h, (name, o["key"])
 
 
 def test_the_collision_check_sees_a_collision():
-    fig = Figure(figsize=(4, 3))
-    mpl.backends.backend_agg.FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    ax.text(0.5, 0.5, "Russia (rung 1)")
-    ax.text(0.52, 0.5, "Ukraine (85% held)")
-    ax.text(0.9, 0.1, "a label that runs off the figure")
-    found = app.text_collisions(fig)
-    assert ("Russia (rung 1)", "Ukraine (85% held)") in found
-    assert ("a label that runs off the figure", "<edge>") in found
+    a = {"key": "a", "text": "Russia (rung 1)", "x": 100, "y": 100, "size": 13, "align": "center", "baseline": "middle"}
+    b = {**a, "key": "b", "text": "Ukraine (85% held)", "x": 110}
+    c = {**a, "key": "c", "x": 400}
+    assert web.label_collisions([a, b, c]) == [("a", "b")]
 
 
-def test_the_map_keeps_russia_ukraine_and_the_colour_bar_apart(models):
-    _, _, m = models[1]
-    fig = app.draw_member_map(m)
-    ax, cax = fig.axes
-    texts = [t.get_text() for t in ax.texts]
+def test_the_map_draws_outlines_russia_ukraine_and_names_members(models):
+    _, _, m = models[3]  # baseline, 32 members
+    spec = web.spec(web.member_map(web.roster_of(m)))
+    inline = [f["id"] for lay in layers(spec) for f in lay.get("data", {}).get("values", []) if "id" in f]
+    assert {"RUS", "UKR", "BLR", "CHE"} <= set(inline)  # neighbours and the two sides are drawn
+    shapes = spec["usermeta"]["join"]["members"]["geometry"]
+    assert {"POL", "DEU", "FIN", "TUR"} <= set(shapes) and "USA" not in shapes  # North America: discs
+    texts = {o["text"] for o in web.map_labels(m)}
     assert f"Russia (rung {m.russia.rung})" in texts and any(t.startswith("Ukraine (") for t in texts)
-    assert cax._colorbar is not None and not ax.bbox.overlaps(cax.bbox)  # the colour bar has its own row
-    assert {"USA", "DEU", "POL"} <= set(texts)  # members are named where there is room
+    assert {"USA", "DEU", "POL"} <= texts  # members are named where there is room
 
 
-def test_the_ladder_axis_shows_rung_numbers_and_the_gauge_names_them(models, dash):
-    _, _, m = models[1]
-    fig = app.draw_rung_chart(m)
-    fig.draw_without_rendering()
-    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert ticks == [str(k) for k in range(len(m.ladder.names))]  # numbers, nothing cut to "…"
-    _, rc, _ = dash
-    text = page_text(rc)
-    assert all(f"{k}. {name}" in text for k, name in enumerate(m.ladder.names))  # full names beside it
+def test_the_member_map_fades_members_whose_public_turned_away(models):
+    """Issue 11: the map shows support (fill opacity) and stance (rim) beside resolve (colour)."""
+    _, _, m = models[-1]
+    rows = web.member_rows(m)
+    alpha = np.array([r["opacity"] for r in rows])
+    want = web.SUPPORT_ALPHA_FLOOR + (1 - web.SUPPORT_ALPHA_FLOOR) * m.m.support.clip(0, 1)
+    np.testing.assert_allclose(alpha, want, atol=1e-3)
+    np.testing.assert_allclose([r["resolve"] for r in rows], m.m.resolve, atol=1e-3)
+    hawk = [r["rim"] for r, s in zip(rows, m.m.stance, strict=True) if s >= 1]
+    assert not hawk or all(r.lower() in ("#fff5f0", "#fff4ef") for r in hawk)  # white-ish rim when hawkish
 
 
-def test_projector_mode_draws_larger_type_and_thicker_lines(models):
-    _, _, m = models[1]
-    small, big = app.draw_threat_chart(m, False), app.draw_threat_chart(m, True)
-    assert big.get_figwidth() > small.get_figwidth()
-    assert big.axes[0].title.get_fontsize() > small.axes[0].title.get_fontsize()
-    assert big.axes[0].lines[0].get_linewidth() > small.axes[0].lines[0].get_linewidth()
-    for draw in DRAWINGS:
-        assert draw(m, True).axes[0].title.get_fontsize() > draw(m, False).axes[0].title.get_fontsize()
+def test_the_outline_file_is_small_and_names_members_by_code():
+    fc = web._outlines()
+    ids = {f["id"] for f in fc["features"]}
+    from simulation.roster import nato_2024
+
+    assert set(nato_2024()) - ids == {"USA", "CAN"}
+    assert {"RUS", "UKR", "BLR"} <= ids
 
 
-def test_time_charts_label_their_axes(models):
-    _, _, m = models[1]
-    for draw in (app.draw_rung_chart, app.draw_threat_chart, app.draw_alliance_chart):
-        ax = draw(m).axes[0]
-        assert ax.get_xlabel() == "month" and ax.get_ylabel(), draw.__name__
+# ---- input from the websocket ----------------------------------------------------------------------
 
 
-def test_the_aid_axis_takes_its_unit_from_the_declared_metrics(models, monkeypatch):
-    _, _, m = models[1]
-    monkeypatch.setitem(app.STEP_METRICS, "aid_total", "aid to Ukraine (EUR bn / month)")
-    labels = [ax.get_ylabel() for ax in app.draw_alliance_chart(m).axes]
-    assert "aid (EUR bn / month)" in labels
+def test_values_outside_the_declared_range_are_refused():
+    p = parameters.by_name("aid_level")
+    assert app.accept_lever("aid_level", p.high) == p.high
+    for bad in (p.high + 0.01, p.low - 1, float("nan"), float("inf"), "0.5", None, True, [0.5]):
+        assert app.accept_lever("aid_level", bad) is None, bad
+    assert app.accept_lever("not_a_lever", 0.5) is None
+    assert app.accept_lever("steps", 12) is None  # declared, but not a classroom lever
+    assert app.accept_seed(" 42 ") == 42 and app.accept_seed(7) == 7
+    for bad in ("abc", "-1", 2**64, 1.5, None, True):
+        assert app.accept_seed(bad) is None, bad
+    assert app.accept_choice("classroom", ["classroom"]) == "classroom"
+    assert app.accept_choice(["classroom"], ["classroom"]) is None
+    assert app.accept_choice("../../etc/passwd", ["classroom"]) is None
+
+
+def test_the_page_ignores_what_a_changed_browser_sends(dash):
+    """Issue 22: values arriving over the websocket are checked against the declarations on the server."""
+    model, rc, _ = dash
+    slider(rc, "aid level").v_model = 5.0  # outside [0, 1]
+    slider(rc, "member unity").v_model = "lots"
+    rc.find(v.Select, label="scenario (roster, timeline)").widget.v_model = "no_such_scenario"
+    rc.find(v.TextField, label="seed (Reset replays it)").widget.v_model = "not a seed"
+    rc.find(v.Select, label="play speed").widget.v_model = "1000 months a second"
+    press(rc, "format_disk")
+    press(rc, {"step": 1})
+    assert model.value.steps == 0
+    button(rc, "Reset").click()
+    m = model.value
+    assert m.config.name == app.DEFAULT_SCENARIO
+    assert m.aid_level == pytest.approx(app.levers()["aid_level"])
+    assert m.member_unity == pytest.approx(app.levers()["member_unity"])
+    assert "2 months a second" in page_text(rc)
+    slider(rc, "aid level").v_model = 0.9  # a value in range still works
+    button(rc, "Reset").click()
+    assert model.value.aid_level == 0.9
+
+
+def test_compare_page_refuses_unknown_scenarios():
+    _box, rc = solara.render(app.ComparePage(), handle_error=False)
+    rc.find(v.Select, label="left").widget.v_model = "no_such_scenario"
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert "high_aid_united" in page_text(rc)
+    rc.close()
+
+
+# ---- no lost input ---------------------------------------------------------------------------------
+
+
+def test_presses_that_arrive_while_a_month_is_stepped_are_all_stepped():
+    """A burst of presses while another caller holds the turn: every press is one month, one redraw at the end."""
+    m = app.ClassroomModel("classroom", rng=1)
+    stepper = app.Stepper()
+    redraws = []
+    stepper.turn.acquire()  # someone else (the play loop) is stepping
+    for _ in range(5):
+        stepper.request(1, m, lambda: redraws.append(m.steps))
+    assert m.steps == 0 and stepper.pending == 5  # queued, not dropped
+    stepper.turn.release()
+    stepper.request(1, m, lambda: redraws.append(m.steps))
+    assert m.steps == 6 and redraws == [6]  # coalesced into one redraw
+
+
+def test_twenty_quick_presses_step_twenty_months(dash):
+    model, rc, _ = dash
+    for _ in range(20):
+        press(rc, "step")
+    assert model.value.steps == 20
 
 
 # ---- history ---------------------------------------------------------------------------------------
@@ -342,27 +482,52 @@ def test_history_page_reveals_the_war_month_by_month():
     rc.close()
 
 
-@pytest.mark.parametrize("big", [False, True], ids=["page", "projector"])
-def test_history_chart_shows_what_happened_only_up_to_the_current_month(big):
+def test_history_charts_show_what_happened_only_up_to_the_current_month():
     m = app.ClassroomModel("history", rng=1, **app.levers("history"))
     for _ in range(8):
         m.step()
-    fig = app.draw_history_chart(m, big)
-    observed = [line for ax in fig.axes for line in ax.lines if line.get_label() == "what happened"]
-    assert len(observed) == 2 and all(max(line.get_xdata()) == 8 for line in observed)
-    assert app.text_collisions(fig) == []
+    rows = web.history_rows(m, app.observed_monthly())
+    observed = [r for r in rows if r["source"] == web.OBSERVED_LINE]
+    assert {r["series"] for r in observed} == {s.key for s in web.HISTORY_SERIES}
+    assert max(r["month"] for r in observed) == 8
     for _ in range(30):
         m.step()
-    fig = app.draw_history_chart(m, big)
-    observed = [line for ax in fig.axes for line in ax.lines if line.get_label() == "what happened"]
-    assert all(max(line.get_xdata()) == 22 for line in observed)  # December 2023: 2024 is held out
+    rows = web.history_rows(m, app.observed_monthly())
+    assert max(r["month"] for r in rows if r["source"] == web.OBSERVED_LINE) == 22  # December 2023: 2024 held out
+    assert max(r["month"] for r in rows if r["source"] == web.MODEL_LINE) == 38
 
 
-def test_the_member_map_fades_members_whose_public_turned_away(models):
-    """Issue 11: the map shows support (fill opacity) and stance (rim) beside resolve (colour)."""
-    _, _, m = models[-1]
-    fig = app.draw_member_map(m)
-    members = next(c for ax in fig.axes for c in ax.collections if c.get_gid() == "members")
-    alpha = members.get_facecolors()[:, 3]
-    want = app.SUPPORT_ALPHA_FLOOR + (1 - app.SUPPORT_ALPHA_FLOOR) * m.m.support.clip(0, 1)
-    np.testing.assert_allclose(alpha, want)
+def test_one_more_history_series_is_one_more_entry():
+    """The History page's builder takes a list of series (the strikes will be one more)."""
+    import pandas as pd
+
+    m = app.ClassroomModel("history", rng=1, **app.levers("history"))
+    for _ in range(3):
+        m.step()
+    extra = web.HistorySeries("rung", "Escalation", "escalation_rung", "observed_rung", "rung (0-9)", zero=True)
+    observed = pd.DataFrame({"month": [0, 1, 2, 3, 4], "observed_rung": [3, 3, 4, 4, 5]})
+    rows = web.history_rows(m, observed, (extra,))
+    assert [r["value"] for r in rows if r["source"] == web.OBSERVED_LINE] == [3, 3, 4, 4]
+    spec = web.spec(web.history_chart(extra, 24, 22))
+    assert spec["title"] == "Escalation"
+    assert layers(spec)[-1]["transform"] == [{"filter": "(datum.series === 'rung')"}]
+
+
+def test_the_history_page_draws_one_chart_per_series():
+    _box, rc = solara.render(app.HistoryPage(), handle_error=False)
+    found = [w for w in widgets(rc) if isinstance(w, VegaWidget) and "history-chart" in w.chart_class]
+    assert len(found) == len(web.HISTORY_SERIES)
+    rc.close()
+
+
+def test_the_reusable_chart_component_sends_the_spec_once_and_the_rows_as_json():
+    """``simulation.viz.webview.VegaChart`` (for other pages, e.g. the wargame) over a ``web`` spec."""
+    from simulation.viz.webview import VegaChart, spec_text
+
+    spec = spec_text(web.spec(web.threat_chart()))
+    rows = [{"month": 0, "threat_russia": 0.3, "threat_members": 0.2}]
+    _box, rc = solara.render(VegaChart(spec, {"months": rows}, stamp="0", signals={"xmax": 12}), handle_error=False)
+    w = rc.find(VegaWidget).widget
+    assert json.loads(w.spec)["title"] == "Threat perception on both sides"
+    assert json.loads(w.rows) == {"months": rows} and json.loads(w.signals) == {"xmax": 12}
+    rc.close()

@@ -90,6 +90,43 @@ def _changed_fraction(a: bytes, b: bytes) -> float:
     return sum(diff.histogram()[255:]) / (ia.size[0] * ia.size[1])
 
 
+#: In each chart's SVG, pairs of words whose boxes overlap by more than a pixel (a halo drawn under its own
+#: word is the same word in the same place and is skipped); the browser's measure of the drawn text.
+TEXT_COLLISIONS_JS = """
+() => {
+  const out = [];
+  for (const chart of document.querySelectorAll('.vega-chart')) {
+    const seen = new Set();
+    const boxes = [];
+    for (const t of chart.querySelectorAll('svg text')) {
+      const text = (t.textContent || '').trim();
+      const r = t.getBoundingClientRect();
+      const hidden = getComputedStyle(t).visibility === 'hidden' || t.getAttribute('opacity') === '0';
+      if (!text || r.width === 0 || hidden) continue;
+      const key = `${text}@${Math.round(r.x)},${Math.round(r.y)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      boxes.push([text, r]);
+    }
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [a, ra] = boxes[i], [b, rb] = boxes[j];
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (w > 1 && h > 1) out.push([chart.className, a, b]);
+    }
+  }
+  return out;
+}
+"""
+
+
+def _charts_at(page, month: int, count: int = 4) -> None:
+    """Wait until ``count`` browser charts have drawn the rows of ``month`` (their data-stamp)."""
+    page.wait_for_function(
+        f"document.querySelectorAll('.vega-chart[data-stamp=\"{month}\"]').length >= {count}", timeout=30_000
+    )
+
+
 def _aria_value(page, index: int) -> float:
     return float(page.get_by_role("slider").nth(index).get_attribute("aria-valuenow"))
 
@@ -107,8 +144,13 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         page.goto(server)
         month = page.get_by_text("Escalation ladder (month 0)")
         month.wait_for(timeout=60_000)
-        page.locator("img.escalation-figure").nth(3).wait_for(timeout=30_000)
-        page.wait_for_timeout(1000)  # let the first figures arrive
+        _charts_at(page, 0)
+        assert not page.locator("img").count(), "the charts are drawn in the browser, not sent as pictures"
+        svg = page.locator(".rung-chart").inner_html()
+        assert "Escalation ladder over time" in svg and "clash" in svg and "signalling" in svg
+        map_svg = page.locator(".map-chart").inner_html()
+        assert "Russia (rung 3)" in map_svg and "Ukraine (" in map_svg and "North America" in map_svg
+        assert page.locator(".map-chart svg path").count() > 20, "country outlines are drawn"
         before = page.screenshot(full_page=True)
         narrative_before = page.locator(".narrative").inner_text()
 
@@ -127,6 +169,15 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
             page.keyboard.press("ArrowRight")
             page.get_by_text(f"Escalation ladder (month {i})").wait_for(timeout=30_000)
         assert page.title() == "Escalation: classroom, month 3"
+        page.keyboard.press("r")
+        month.wait_for(timeout=30_000)
+        for _ in range(20):  # a burst of presses, faster than a month is drawn: none is lost
+            page.keyboard.press("ArrowRight")
+        page.get_by_text("Escalation ladder (month 20)").wait_for(timeout=60_000)
+        _charts_at(page, 20)
+        rows = page.locator(".rung-chart svg path").count()
+        assert rows > 0
+        assert page.evaluate(TEXT_COLLISIONS_JS) == [], "words in a chart overlap"
         page.keyboard.press("r")
         month.wait_for(timeout=30_000)
         page.keyboard.press(" ")
@@ -158,10 +209,18 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         small_font = float(
             page.locator(".narrative li").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         )
+        small_title = page.locator(".threat-chart svg text", has_text="Threat perception").first.evaluate(
+            "e => parseFloat(e.getAttribute('font-size') || getComputedStyle(e).fontSize)"
+        )
         page.locator("body").click(position={"x": 700, "y": 5})
         page.keyboard.press("p")
         page.locator(".escalation.projector").wait_for(timeout=30_000)
-        page.wait_for_timeout(2000)
+        _charts_at(page, 12)
+        page.wait_for_timeout(1000)
+        projector_collisions = page.evaluate(TEXT_COLLISIONS_JS)
+        big_title = page.locator(".threat-chart svg text", has_text="Threat perception").first.evaluate(
+            "e => parseFloat(e.getAttribute('font-size') || getComputedStyle(e).fontSize)"
+        )
         big_font = float(page.locator(".narrative li").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
         (tmp_path / "dashboard-projector.png").write_bytes(page.screenshot())
         browser.close()
@@ -170,4 +229,6 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
     assert _changed_fraction(before, after) > 0.02, "the plots did not change"
     assert narrative_after != narrative_before and "Month" in narrative_after
     assert big_font >= 1.5 * small_font, (small_font, big_font)
+    assert big_title > small_title, (small_title, big_title)
+    assert projector_collisions == [], projector_collisions
     assert (tmp_path / "dashboard-projector.png").stat().st_size > 10_000

@@ -8,5 +8,8 @@ It reads the tidy tables of a results store (``simulation.runner``) and of the a
 - ``figures``: the figure registry behind ``escalation plot`` (which kinds exist, how each is drawn
   from a results folder, and the subset of design points to draw);
 - ``report``: one self-contained HTML page of a results folder;
-- ``calibration_plots``: the figures and page of a calibration folder.
+- ``calibration_plots``: the figures and page of a calibration folder;
+- ``web``: the dashboard's browser charts, as Vega-Lite specs (built with Altair) and the rows they
+  show each month: pure functions, testable without a browser;
+- ``webview``: the Solara widget that draws a ``web`` spec in the browser and updates it in place.
 """
