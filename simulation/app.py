@@ -48,7 +48,7 @@ import traitlets
 from mesa.visualization.utils import force_update, update_counter
 
 from simulation import parameters
-from simulation.analysis.observed import HISTORY_START, observed_events, observed_monthly
+from simulation.analysis.observed import HISTORY_START, observed_events, observed_monthly, observed_strikes
 from simulation.calendar import date_of, month_name
 from simulation.ladder import DIRECT_CLASH, NUCLEAR_SIGNALLING
 from simulation.model import EscalationModel
@@ -212,6 +212,13 @@ def _observed_last() -> int:
     return int(observed_monthly()["month"].max())
 
 
+@functools.cache
+def _history_observed() -> Any:
+    """The observed series the History page draws: the monthly table and the strikes launched (full months)."""
+    strikes = observed_strikes()[["month", "strikes"]]
+    return observed_monthly().merge(strikes, on="month", how="left")
+
+
 class Feed:
     """What a session shows each month, pushed straight to its widgets after a step.
 
@@ -307,7 +314,7 @@ def _map_props(big: bool, model: EscalationModel) -> dict[str, Any]:
 
 
 def _history_props(model: EscalationModel) -> dict[str, Any]:
-    return _chart_props({"history": web.history_rows(model, observed_monthly())}, model.steps)
+    return _chart_props({"history": web.history_rows(model, _history_observed())}, model.steps)
 
 
 def _chart_props(data: dict[str, list], month: int, signals: dict | None = None) -> dict[str, Any]:

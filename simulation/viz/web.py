@@ -222,6 +222,9 @@ class HistorySeries:
         observed_column: the observed table's column (``ukraine_held_share``).
         axis: the y axis' title (what and unit).
         zero: whether the y axis starts at zero.
+        scale_key: a scenario parameter that turns the model's column into the observed unit (the
+            observation model's ``observation.strikes_per_launch``: launches per unit of the strike
+            track); empty: the column is in the observed unit already.
     """
 
     key: str
@@ -230,6 +233,7 @@ class HistorySeries:
     observed_column: str
     axis: str
     zero: bool = False
+    scale_key: str = ""
 
 
 #: The History page's panels; one more observed-versus-model series is one more entry (and its column).
@@ -242,6 +246,15 @@ HISTORY_SERIES: tuple[HistorySeries, ...] = (
         "alliance_military_eur_bn",
         STEP_METRICS["aid_total"].replace("aid to Ukraine ", "aid "),
         zero=True,
+    ),
+    HistorySeries(
+        "strikes",
+        "Missiles and strike drones launched",
+        "strike_launches",
+        "strikes",
+        "launched a month (expected, observation model)",
+        zero=True,
+        scale_key="observation.strikes_per_launch",
     ),
 )
 
@@ -259,7 +272,8 @@ def history_rows(model: Any, observed: Any, series: Sequence[HistorySeries] = HI
     seen = observed[observed["month"] <= model.steps]
     out = []
     for s in series:
-        out += [{"series": s.key, "source": MODEL_LINE, "month": m, "value": round(float(v), 4)}
+        k = float(model.config.get(s.scale_key)) if s.scale_key else 1.0
+        out += [{"series": s.key, "source": MODEL_LINE, "month": m, "value": round(k * float(v), 4)}
                 for m, v in zip(months, mv[s.model_column], strict=True)]  # fmt: skip
         if s.observed_column in seen:
             out += [{"series": s.key, "source": OBSERVED_LINE, "month": int(m), "value": round(float(v), 4)}
