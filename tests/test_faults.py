@@ -569,7 +569,8 @@ def test_a_fault_inside_the_calibration_database_write_then_resume(cal, tmp_path
 
     from sqlalchemy.exc import OperationalError
 
-    from simulation.analysis.calibration import _generations, read_posterior
+    from simulation.analysis.calibration import read_posterior
+    from simulation.analysis.calibration.abc import _generations
 
     path, whole = cal
     out = tmp_path / "out"

@@ -116,10 +116,12 @@ def test_compact_types_and_the_default_rule_for_columns_not_listed(full):
     assert full.members.dtypes["resolve"] == "float32" and full.members["iso3"].map(type).eq(str).all()
     assert full.runs.dtypes["peak_intensity"] == "float64"  # summaries stay float64
     # a column the map does not list keeps the engine's type, losslessly
-    assert "strike_intensity" not in STORED_TYPES
-    assert stored_type("strike_intensity", np.zeros(2)) == "float64"
-    assert stored_type("hybrid_attacks", np.zeros(2, dtype=np.int64)) == "int64"
-    assert stored_type("signalling", np.zeros(2, dtype=bool)) == "bool"
+    assert "a_new_track" not in STORED_TYPES
+    assert stored_type("a_new_track", np.zeros(2)) == "float64"
+    assert stored_type("a_new_count", np.zeros(2, dtype=np.int64)) == "int64"
+    assert stored_type("a_new_flag", np.zeros(2, dtype=bool)) == "bool"
+    # the tracks of issue 18 are listed: narrow and lossless at their declared precision
+    assert full.steps.dtypes["hybrid_attacks"] == "int16" and full.steps.dtypes["signalling"] == "bool"
 
 
 def test_defaults_follow_what_each_study_reads():

@@ -72,8 +72,8 @@ def test_installed_copy_runs_a_batch_and_a_sensitivity_analysis(installed, tmp_p
     batch = escalation(installed, tmp_path, "batch", "default", *tiny, "--out", "b")
     assert batch.returncode == 0, batch.stderr
     runs = pd.read_parquet(tmp_path / "b" / "runs.parquet")
-    assert len(runs) == 9 and (runs["status"] == "complete").all()
-    assert "baseline" in batch.stdout and "p_rung7" in batch.stdout
+    assert len(runs) == 8 and (runs["status"] == "complete").all()
+    assert "history" in batch.stdout and "p_rung7" in batch.stdout
 
     sens = escalation(
         installed, tmp_path, "sensitivity", "sobol_core", *tiny, "--set", "design.samples=2", "--out", "s"
