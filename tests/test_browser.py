@@ -195,6 +195,13 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         page.keyboard.press("ArrowRight")
         page.get_by_text(app.lever_text("aid_level", 1.0), exact=True).wait_for(timeout=10_000)
         assert month.count() == 1, "an arrow on a slider moves the slider, not the model"
+        # the label is the browser's; give the value time to reach the server before Reset reads it
+        # (on a fresh, busy machine Reset could otherwise rebuild the run from the old value)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[role=slider]')[{aid}].getAttribute('aria-valuenow') === '1'",
+            timeout=10_000,
+        )
+        page.wait_for_timeout(2_000)
         page.get_by_role("button", name="Reset").click()
         month.wait_for(timeout=30_000)
         for i in range(1, 13):
