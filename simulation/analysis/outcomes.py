@@ -43,8 +43,9 @@ __all__ = [
     "tail_risks",
 ]
 
-#: The tail outcomes whose binomial uncertainty over seeds the main job reports (rung 7 and above, rung 9).
-TAIL_OUTCOMES: tuple[str, ...] = (f"p_rung{DIRECT_CLASH}", f"p_rung{NUCLEAR_USE}")
+#: The tail outcomes whose binomial uncertainty over seeds the main job reports, with the rung each counts
+#: (rung 7 and above: a direct clash; rung 9: nuclear use).
+TAIL_OUTCOMES: dict[str, int] = {f"p_rung{DIRECT_CLASH}": DIRECT_CLASH, f"p_rung{NUCLEAR_USE}": NUCLEAR_USE}
 #: Confidence of the interval around a share of seeds (Wilson score interval).
 TAIL_CONFIDENCE = 0.95
 
@@ -290,8 +291,7 @@ def tail_risks(results: Results) -> pd.DataFrame:
     rows = []
     for pid, group in runs.groupby("point_id", sort=True):
         row: dict[str, Any] = {"point": labels[int(pid)], "runs": len(group)}
-        for name in TAIL_OUTCOMES:
-            rung = DIRECT_CLASH if name.endswith(str(DIRECT_CLASH)) else NUCLEAR_USE
+        for name, rung in TAIL_OUTCOMES.items():
             k = int((group["peak_rung"].astype(float) >= rung).sum())
             ci = binomtest(k, len(group)).proportion_ci(confidence_level=TAIL_CONFIDENCE, method="wilson")
             row |= {name: k / len(group), f"{name}_k": k, f"{name}_lo": ci.low, f"{name}_hi": ci.high}
