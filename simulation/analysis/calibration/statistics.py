@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -80,16 +81,20 @@ def observed_statistics(
     }
 
 
-def _complete_years(first: int, last: int) -> list[int]:
+@cache
+def _calendar_years(n: int) -> np.ndarray:
+    """The calendar year of months 0 .. n - 1 of the history (computed once: every candidate of the ABC reads it)."""
+    return np.array([int(date_of(HISTORY_START, k)[:4]) for k in range(n)])
+
+
+@cache
+def _complete_years(first: int, last: int) -> tuple[int, ...]:
     """The calendar years whose months up to December lie in months ``first .. last``.
 
     A year's first month in the window may be later than January: 2022 starts in March after month 0.
     """
-    years = []
-    for y in range(int(date_of(HISTORY_START, first)[:4]), int(date_of(HISTORY_START, last)[:4]) + 1):
-        if month_between(HISTORY_START, f"{y}-12") <= last:
-            years.append(y)
-    return years
+    span = range(int(date_of(HISTORY_START, first)[:4]), int(date_of(HISTORY_START, last)[:4]) + 1)
+    return tuple(y for y in span if month_between(HISTORY_START, f"{y}-12") <= last)
 
 
 def statistics_of(
@@ -118,7 +123,7 @@ def statistics_of(
         out["strikes"] = obs.strikes_per_launch * np.asarray(steps["strike_launches"], dtype=float)[series]
         attacks = np.asarray(steps["hybrid_attacks"], dtype=float)
         years = _complete_years(max(m0, 1), m1)
-        year_of = np.array([int(date_of(HISTORY_START, int(k))[:4]) for k in month])
+        year_of = _calendar_years(len(month))[month]
         out["hybrid_attacks"] = np.array(
             [obs.hybrid_per_incident * attacks[(year_of == y) & (month >= 1)].sum() for y in years]
         )
