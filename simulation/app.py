@@ -866,3 +866,22 @@ routes = [
     solara.Route(path="compare", component=ComparePage, label="Compare"),
     solara.Route(path="history", component=HistoryPage, label="History", layout=Layout),
 ]
+
+
+def warm(big: bool = PROJECTOR) -> None:
+    """Build the opening page's chart specs (shared by every session) before the first session asks.
+
+    Altair takes about half a second to write the four specs; ``escalation demo`` calls this as the
+    server starts, so the first person to open the page does not wait for it.
+    """
+    model = new_model()
+    for kind in ("rung", "threat", "alliance"):
+        _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
+    _map_spec(big, web.roster_of(model))
+
+
+# `escalation demo` names its scenario in the environment of the server it starts, and Solara imports
+# this module as that server starts, before it listens: warm the specs then (an import elsewhere, by
+# the tests or a notebook, builds nothing)
+if "ESCALATION_DEMO_SCENARIO" in os.environ:
+    warm()

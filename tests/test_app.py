@@ -283,6 +283,17 @@ def test_a_spec_is_built_once_and_shared_while_the_rows_change(dash):
     assert changed == ["rows"]  # only the rows cross the websocket; the spec stays in the browser
 
 
+def test_warm_builds_the_opening_pages_specs_so_the_first_session_reuses_them():
+    """escalation demo warms the specs as its server starts: the first page's charts then miss no cache."""
+    for cached in (app._time_spec, app._map_spec):
+        cached.cache_clear()
+    app.warm()
+    assert app._time_spec.cache_info().currsize == 3 and app._map_spec.cache_info().currsize == 1
+    _, rc = solara.render(app.Page(), handle_error=False)
+    assert app._time_spec.cache_info().misses == 3 and app._map_spec.cache_info().misses == 1  # no new spec
+    rc.close()
+
+
 @pytest.fixture(scope="module")
 def models():
     out = []
