@@ -484,11 +484,13 @@ CSS = """
 .threat-chart, .map-chart { aspect-ratio: 56 / 50; max-height: calc(100vh - 90px); }
 .alliance-chart { aspect-ratio: 56 / 36; max-height: calc(100vh - 90px); }
 .history-chart { height: clamp(230px, calc(50vh - 90px), 420px); }
-.history-top { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 1fr); gap: 10px 16px;
+/* the history's charts and its events fill one two-column grid: three charts and the events make
+   two full rows (a grid of the charts alone beside the events left an empty cell under the aid) */
+.history-top { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px 16px;
   margin-bottom: 10px; }
-.history-top > * { min-width: 0; }
-.history-charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px 16px; }
-.history-events { max-height: clamp(230px, calc(50vh - 90px), 420px); overflow-y: auto; font-size: 13px; }
+.history-top > *, .history-charts > * { min-width: 0; }
+.history-charts { display: contents; }
+.history-events { height: clamp(230px, calc(50vh - 90px), 420px); overflow-y: auto; font-size: 13px; }
 .compare-board .rung-chart { height: 300px; }
 .escalation.projector .board { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); }
 .escalation.projector .ladder-gauge { font-size: 24px; line-height: 1.3; }
@@ -498,9 +500,9 @@ CSS = """
 .escalation.projector .threat-chart, .escalation.projector .alliance-chart { aspect-ratio: auto;
   height: calc(100vh - 110px); min-height: 400px; max-height: none; }
 .escalation.projector .map-chart { aspect-ratio: auto; height: calc(100vh - 110px); min-height: 400px; }
-.escalation.projector .history-top, .escalation.projector .history-charts { grid-template-columns: minmax(0, 1fr); }
+.escalation.projector .history-top { grid-template-columns: minmax(0, 1fr); }
 .escalation.projector .history-chart { height: calc(100vh - 130px); min-height: 400px; max-height: none; }
-.escalation.projector .history-events { max-height: none; font-size: 24px; }
+.escalation.projector .history-events { height: auto; font-size: 24px; }
 .controls.projector .lever-name { font-size: 20px; }
 .controls.projector .lever-value { font-size: 24px; }
 .controls.projector .key-hint { font-size: 17px; }

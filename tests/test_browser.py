@@ -251,3 +251,75 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
     assert big_title > small_title, (small_title, big_title)
     assert projector_collisions == [], projector_collisions
     assert (tmp_path / "dashboard-projector.png").stat().st_size > 10_000
+
+
+#: The side (px) of the largest square of the visible page, below the app bar and right of the sidebar,
+#: that is at least 16 px from every block a class reads (a chart, the ladder, the narrative, the events,
+#: a card, a heading, a control), sampled every 10 px, and its centre: the page's largest dead space.
+DEAD_SPACE_JS = """
+() => {
+  const bar = document.querySelector('header, .v-app-bar, .v-toolbar');
+  const drawer = [...document.querySelectorAll('.v-navigation-drawer')].map(e => e.getBoundingClientRect())
+    .filter(b => b.width > 0 && b.right > 0 && b.left < innerWidth);
+  const top = bar ? bar.getBoundingClientRect().bottom : 0;
+  const left = drawer.length ? Math.max(...drawer.map(b => b.right)) : 0;
+  const sel = '.vega-chart, .ladder-gauge, .narrative, .history-events, .v-card, h1, h2, h3, .v-input, button';
+  const boxes = [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect())
+    .filter(b => b.width > 0 && b.height > 0 && b.right > left && b.bottom > top);
+  const bottom = Math.min(innerHeight, Math.max(...boxes.map(b => b.bottom)));
+  const right = innerWidth, step = 10, pad = 16;
+  const cols = Math.floor((right - left) / step), rows = Math.floor((bottom - top) / step);
+  let best = 0, at = null, prev = new Array(cols + 1).fill(0);
+  for (let i = 0; i < rows; i++) {
+    const cur = new Array(cols + 1).fill(0);
+    for (let j = 0; j < cols; j++) {
+      const x = left + j * step + step / 2, y = top + i * step + step / 2;
+      const covered = boxes.some(b => x >= b.left - pad && x <= b.right + pad
+                                   && y >= b.top - pad && y <= b.bottom + pad);
+      if (!covered) {
+        cur[j + 1] = Math.min(prev[j], prev[j + 1], cur[j]) + 1;
+        if (cur[j + 1] > best) { best = cur[j + 1]; at = [Math.round(x), Math.round(y)]; }
+      }
+    }
+    prev = cur;
+  }
+  return [best * step, at];
+}
+"""
+#: A dead square larger than this is an empty band (the History page's empty cell beside its third chart
+#: measured 270 px at 1280x720 and 420 px at 1920x1080; every page measures 20-110 px without one).
+DEAD_SPACE_MAX = 150
+
+
+def test_no_dead_space_on_any_page_at_two_screen_sizes(server):
+    """Home, History and Compare at 1280x720 and 1920x1080, normal and projector mode, after 12 months.
+
+    The layout is CSS grids whose cells the charts fill; nothing in the grid guarantees that every cell
+    is used (a third History chart in a two-column grid left one empty), which is what this measures.
+    Compare has no projector mode (its page has no projector switch and no p key).
+    """
+    chromium = _chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    found = {}
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=FLAGS)
+        for w, h in ((1280, 720), (1920, 1080)):
+            for path in ("", "/history", "/compare"):
+                for projector in (False, True) if path != "/compare" else (False,):
+                    page = browser.new_page(viewport={"width": w, "height": h})
+                    page.goto(server + path)
+                    page.get_by_text("Escalation ladder (month 0)").first.wait_for(timeout=60_000)
+                    page.locator("body").click(position={"x": w - 20, "y": 5})  # the page, not a control
+                    for _ in range(12):  # a year in: the narrative and the events have something to say
+                        page.keyboard.press("ArrowRight")
+                    page.get_by_text("Escalation ladder (month 12)").first.wait_for(timeout=60_000)
+                    if projector:
+                        page.keyboard.press("p")
+                        page.locator(".escalation.projector").wait_for(timeout=30_000)
+                    page.wait_for_timeout(1_000)  # the charts follow their boxes' new sizes
+                    found[(w, h, path or "/", "projector" if projector else "normal")] = page.evaluate(DEAD_SPACE_JS)
+                    page.close()
+        browser.close()
+    dead = {k: v for k, v in found.items() if v[0] > DEAD_SPACE_MAX}
+    assert not dead, f"empty bands (side px, centre) larger than {DEAD_SPACE_MAX} px: {dead}"
+    assert len(found) == 10

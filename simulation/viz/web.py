@@ -249,10 +249,11 @@ HISTORY_SERIES: tuple[HistorySeries, ...] = (
     ),
     HistorySeries(
         "strikes",
-        "Missiles and strike drones launched",
+        "Missiles and strike drones launched (model: expected)",
         "strike_launches",
         "strikes",
-        "launched a month (expected, observation model)",
+        # short: a vertical title longer than the chart's height pushes the chart's own title out of its box
+        "launched a month",
         zero=True,
         scale_key="observation.strikes_per_launch",
     ),
