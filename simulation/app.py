@@ -70,9 +70,11 @@ __all__ = [
     "accept_seed",
     "lever_text",
     "levers",
+    "months_due",
     "new_model",
     "page_title",
     "routes",
+    "warm",
 ]
 
 #: The scenario the page opens with (``escalation demo --scenario`` sets it).
@@ -523,6 +525,17 @@ def PageTitle(
         solara.Switch(label="projector", value=projector, classes=["projector-toggle"])
 
 
+def months_due(now: float, due: float, interval: float) -> tuple[int, float]:
+    """Play's schedule: the months to step at ``now`` for a month due at ``due``, and when the next is due.
+
+    Months fall due every ``interval`` seconds on a fixed schedule; a month that comes late (a slow
+    redraw, a busy machine) is stepped together with the months that fell due meanwhile (one redraw),
+    so the page keeps the chosen speed instead of drifting behind it.
+    """
+    late = max(0, int((now - due) / interval))
+    return 1 + late, due + (1 + late) * interval
+
+
 def speed_text(speed: float) -> str:
     """The speed box's words for a play speed: ``2 months a second``."""
     return f"{speed:g} month{'' if speed == 1 else 's'} a second"
@@ -690,14 +703,11 @@ def Dashboard(
     playing, speed = state.playing.value, state.speed.value
 
     def play(cancel: threading.Event) -> None:
-        # months fall due on a fixed schedule; a month that comes late is stepped with the next one
-        # (one redraw), so the page keeps the chosen speed instead of drifting behind it
         interval = 1.0 / speed
         due = time.monotonic() + interval
         while state.playing.value and not cancel.wait(max(0.0, due - time.monotonic())):
-            late = max(0, int((time.monotonic() - due) / interval))
-            state.step(1 + late)
-            due += (1 + late) * interval
+            months, due = months_due(time.monotonic(), due, interval)
+            state.step(months)
 
     solara.use_thread(play, dependencies=[playing, model.value, speed], intrusive_cancel=False)
 

@@ -283,6 +283,27 @@ def test_a_spec_is_built_once_and_shared_while_the_rows_change(dash):
     assert changed == ["rows"]  # only the rows cross the websocket; the spec stays in the browser
 
 
+def test_play_keeps_the_chosen_speed_when_months_come_late():
+    """Play's schedule on a made-up clock: a month late by k intervals steps k + 1 months at once.
+
+    Without the catch-up a slow redraw would delay every later month (the page drifts behind the speed);
+    here the months stepped by any moment stay within one slow redraw of speed x elapsed time.
+    """
+    interval = 0.5  # 2 months a second
+    assert app.months_due(0.5, 0.5, interval) == (1, 1.0)  # on time: one month, the next one interval on
+    assert app.months_due(1.8, 0.5, interval) == (3, 2.0)  # 1.3 s late: this month and two that fell due
+    rng = np.random.default_rng(3)
+    now, due, months, slowest = 0.0, interval, 0, 1.4
+    while now < 120.0:
+        now = max(now, due)  # the wait ends when the month falls due
+        n, due = app.months_due(now, due, interval)
+        months += n
+        assert due > now
+        assert now / interval - 1 <= months <= now / interval + 1
+        now += rng.uniform(0.0, slowest)  # stepping and drawing took this long (up to 2.8 months' worth)
+    assert months >= (now - slowest) / interval - 1
+
+
 def test_warm_builds_the_opening_pages_specs_so_the_first_session_reuses_them():
     """escalation demo warms the specs as its server starts: the first page's charts then miss no cache."""
     for cached in (app._time_spec, app._map_spec):
