@@ -441,14 +441,16 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
     keys = ("intensity",) if russia else (*AID_CATEGORIES, "posture", "signal")
     values = {k: solara.use_reactive(float(start[k])) for k in keys}
     back = solara.use_reactive(bool(start.get("back", False)))
-    message, set_message = solara.use_state("")
+    # The last submission's outcome and the turn it was for: a new turn hides it. Not cleared by the
+    # effect below: a press that reaches the server between the render that enables the button and
+    # that effect would have its confirmation wiped out.
+    said, set_said = solara.use_state(("", 0))
     is_open = view["phase"] == "open"
 
     def new_turn() -> None:
         for k, v in values.items():
             v.set(float(start[k]))
         back.set(bool(start.get("back", False)))
-        set_message("")
 
     solara.use_effect(new_turn, [view["turn"]])
 
@@ -456,9 +458,9 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
         raw = {k: v.value for k, v in values.items()} | ({} if russia else {"back": back.value})
         try:
             session.submit(token, view["turn"], raw)
-            set_message("Submitted: you may revise until the turn closes.")
+            set_said(("Submitted: you may revise until the turn closes.", view["turn"]))
         except ClassroomError as e:
-            set_message(f"Not submitted: {e}")
+            set_said((f"Not submitted: {e}", view["turn"]))
 
     for k, v in values.items():
         low, high = INTENSITY_RANGE if russia else RANGES[k]
@@ -469,7 +471,7 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
             label="Back the package of advanced systems, if one is pending", value=back, disabled=not is_open
         )
     solara.Button(f"Submit turn {view['turn']}", on_click=submit, color="primary", disabled=not is_open)
-    solara.Text(message, classes=["submit-message"])
+    solara.Text(said[0] if said[1] == view["turn"] else "", classes=["submit-message"])
 
 
 @solara.component
