@@ -387,3 +387,51 @@ def test_a_russia_team_plays_russia_and_sees_no_members_secrets(tmp_path, clock)
     pd.testing.assert_frame_equal(back.tables()["steps"], s.tables()["steps"])
     dec = s.tables()["decisions"]
     assert dec[dec["role"] == "RUS"][["iso3", "field", "value"]].values.tolist() == [["RUS", "intensity", 0.9]]
+
+
+# ---------------------------------------------------------------------------------------------------
+# the pages
+# ---------------------------------------------------------------------------------------------------
+
+TURN_TEXTS = [
+    "# Poland · turn 3 · month 3",
+    "# Turn 2 · 2022-05 · turn closed",
+    "**The turn closes at 12:30:45.**",
+    "| your government | resolve | stockpile |\n|---|---|---|\n| Poland | 0.71 | 80% |\n| Estonia | 0.90 | 55% |",
+    "**Russia** is on rung 2 (war); Ukraine holds 82% of its territory.\n\n**Russia's moves:**\n- none",
+    "_Waiting for the instructor to open the next turn._",
+    "### What happened in the last turn\n- **Month 3:** Russia's strikes on the grid.",
+]
+
+
+@pytest.mark.parametrize("text", TURN_TEXTS)
+def test_the_texts_that_change_with_the_turn_are_drawn_as_solaras_markdown(text):
+    solara = pytest.importorskip("solara")
+    import ipyvuetify
+
+    from simulation import classroom_app
+
+    _, rc = solara.render(solara.Markdown(text), handle_error=False)
+    template = rc.find(ipyvuetify.VuetifyTemplate).widget.template
+    assert f'<div class="{" ".join(classroom_app.MARKDOWN_CLASSES)}" style="">' in template
+    assert f'style="">{classroom_app.markdown_html(text)}</div>' in template, "the same HTML as Solara's Markdown"
+
+
+def test_a_new_turn_updates_the_text_in_place():
+    """A new text reaches the same element (a trait update), not a new widget as Solara's Markdown makes."""
+    solara = pytest.importorskip("solara")
+
+    from simulation import classroom_app
+
+    text = solara.reactive(TURN_TEXTS[0])
+
+    @solara.component
+    def Page():  # noqa: N802 - a Solara component
+        classroom_app.LiveMarkdown(text.value)
+
+    _, rc = solara.render(Page(), handle_error=False)
+    before = rc.find(solara.widgets.HTML).widget
+    text.value = TURN_TEXTS[1]
+    after = rc.find(solara.widgets.HTML).widget
+    assert after is before and after.unsafe_innerHTML == classroom_app.markdown_html(TURN_TEXTS[1])
+    assert "solara-markdown" in after.attributes["class"]
