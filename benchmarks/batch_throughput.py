@@ -11,15 +11,20 @@ The same sweep (baseline scenario, 120 months, one run per seed) on the same wor
 
 It prints runs/s and the ratios, then the peak memory (RSS) of the runner's parent process for
 2,000 and 20,000 runs. Goals (issue 19): ours >= 2x batch_run without members, >= 1x with them, at the
-same worker count; parent peak memory flat (within 20%) from 2,000 to 20,000 runs.
+same worker count; parent peak memory flat (within 10%, as
+benchmarks/batch_memory.py asks) from 2,000 to 20,000 runs.
 
     python benchmarks/batch_throughput.py [--runs 2000] [--workers 2] [--memory-runs 2000 20000] [--skip-memory]
 
-Measured 2026-12-01 on 2 cores shared with five other jobs (load average 30-50, so wall times are noise):
-40 runs, 1 worker, chunks of 20, per CPU second: mesa.batch_run 13.7 runs/s; ours 14.8 (1.09x) with
-runs and steps, 13.5 (0.99x) with the members monthly, 16.7 (1.22x) with the default record. Per run
-the runner costs what the model costs (a run's simulate and its tables written: ~65 ms of CPU each
-here, mesa.batch_run 74 ms), so 2x needs a cheaper month, not a cheaper store.
+Measured 2026-12-02 on 2 quiet cores, 2,000 runs, 2 workers: mesa.batch_run 99.2 runs/s; ours 97.1
+(0.98x) with runs and steps, 91.0 (0.92x) with the members monthly, 98.8 (1.00x) with the default record.
+(2026-12-01, 40 runs on 1 worker of a loaded machine, per CPU second: 1.09x, 0.99x, 1.22x.)
+
+Why 2x is out of reach as posed: mesa.batch_run drives the same EscalationModel, with its cheap
+ScalarCollector, so every saving in the month speeds both sides alike; a run is ~15 ms of simulation
+(120 months at ~116 us, benchmarks/model_step.py) and the runner's own share (the tables and the
+store) is a few percent of it. The ratio can only approach 1 + batch_run's overhead share. A cheaper
+month makes batches faster for everyone, ours included; it does not move this ratio.
 """
 
 from __future__ import annotations
@@ -141,7 +146,7 @@ def main() -> None:
             for n, mb in peaks.items():
                 print(f"  parent peak RSS, {n:6d} runs: {mb:7.1f} MB")
             lo, hi = min(a.memory_runs), max(a.memory_runs)
-            print(f"  growth {lo} -> {hi} runs: {peaks[hi] / peaks[lo] - 1:+.1%} (goal within 20%)")
+            print(f"  growth {lo} -> {hi} runs: {peaks[hi] / peaks[lo] - 1:+.1%} (goal within 10%)")
     _ = resource  # the child processes read it
 
 
