@@ -42,7 +42,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
@@ -52,7 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.dashboard_load import _decode, _message, _tree_rss
+from benchmarks.dashboard_load import _decode, _message, _sampler
 from tests.test_browser import CHROMIUM, FLAGS
 from tests.test_classroom_browser import start_classroom, stop
 
@@ -246,18 +245,6 @@ def _tree_cpu(pid: int) -> float:
         total += used.get(p, 0.0)
         todo += [c for c, pp in parent.items() if pp == p]
     return total
-
-
-def _sampler(pid: int) -> tuple[list[int], threading.Event]:
-    """A daemon thread sampling the resident memory of the server's process tree; (peak bytes, stop)."""
-    peak, done = [0], threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.2):
-            peak[0] = max(peak[0], _tree_rss(pid))
-
-    threading.Thread(target=sample, daemon=True).start()
-    return peak, done
 
 
 async def _play(info: dict[str, str], members: dict[str, str], turns: int, samples: list[float], server: int) -> None:
