@@ -204,6 +204,13 @@ def _map_spec(big: bool, members: tuple[tuple[str, float, float, float], ...]) -
     return spec_text(web.spec(web.member_map(members, big)))
 
 
+def _chart_spec(kind: str, model: EscalationModel, big: bool) -> str:
+    """The spec of the page's chart ``kind`` (``rung``, ``threat``, ``alliance`` or ``map``) for ``model``."""
+    if kind == "map":
+        return _map_spec(big, web.roster_of(model))
+    return _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
+
+
 @functools.lru_cache(maxsize=16)
 def _history_spec(index: int, big: bool, horizon: int) -> str:
     return spec_text(web.spec(web.history_chart(web.HISTORY_SERIES[index], horizon, _observed_last(), big)))
@@ -326,7 +333,7 @@ def _chart_props(data: dict[str, list], month: int, signals: dict | None = None)
 @solara.component
 def TimeChart(kind: str, model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """One time chart (``rung``, ``threat`` or ``alliance``) over the months so far."""
-    spec = _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
+    spec = _chart_spec(kind, model, big)
     props = functools.partial(_time_props, kind)
     Live(VegaWidget, props, model, feed, month, spec=spec, chart_class=f"chart {kind}-chart")
 
@@ -340,7 +347,7 @@ def RungChart(model: EscalationModel, big: bool = False, feed: Feed | None = Non
 @solara.component
 def MemberMap(model: EscalationModel, big: bool = False, feed: Feed | None = None, month: int = 0) -> None:
     """The members on a map of Europe, filled by resolve, faded by public support, rimmed by stance."""
-    spec = _map_spec(big, web.roster_of(model))
+    spec = _chart_spec("map", model, big)
     props = functools.partial(_map_props, big)
     Live(VegaWidget, props, model, feed, month, spec=spec, chart_class="chart map-chart fit-box")
 
@@ -887,9 +894,8 @@ def warm(big: bool = PROJECTOR) -> None:
     server starts, so the first person to open the page does not wait for it.
     """
     model = new_model()
-    for kind in ("rung", "threat", "alliance"):
-        _time_spec(kind, big, tuple(model.ladder.names) if kind == "rung" else ())
-    _map_spec(big, web.roster_of(model))
+    for kind in ("rung", "threat", "alliance", "map"):
+        _chart_spec(kind, model, big)
 
 
 # `escalation demo` names its scenario in the environment of the server it starts, and Solara imports

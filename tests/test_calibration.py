@@ -259,8 +259,8 @@ def test_hindcast_scores_the_posterior_predictive(tmp_path):
 def test_the_oracle_check_tells_an_identified_parameter_from_an_unidentified_one():
     """The war identifies the members' aid capacity, not Russia's misperception, even for an unlimited ABC.
 
-    Nothing in the equations makes the aid series depend on capacity and the escalation statistics not
-    on misperception; the oracle check (every other parameter at the history's value, 30 seeds at each
+    Nothing in the equations guarantees that the war's statistics constrain the one and not the other;
+    the oracle check (every other parameter at the history's value, 30 seeds at each
     of 6 values) measures it. Tolerance: at 30 seeds a grid value's acceptance rate has a standard error
     of up to 0.09, far below the gap between the two profiles (capacity accepted at three neighbouring
     values of six, misperception at every value); the full check (200 seeds, scripts/identifiability.py)
