@@ -55,7 +55,6 @@ from benchmarks.dashboard_load import _decode, _message, _sampler
 from tests.test_browser import CHROMIUM, FLAGS
 from tests.test_classroom_browser import start_classroom, stop
 
-ROOT = Path(__file__).resolve().parents[1]
 GOAL_MS = 500.0
 MAX_TEAMS = 100
 #: Seconds any one step (a page load, a join, a redraw) may take before the run gives up.
@@ -72,21 +71,9 @@ WATCHER = """() => {
 
 
 def _start(tmp: str, roles: list[str]) -> tuple[Any, dict[str, str]]:
-    """``escalation classroom`` on 127.0.0.1 for ``roles``, running this checkout's code; (process, its URLs).
-
-    The server starts in the temporary folder, where Python would import the installed package, which
-    may be another checkout's (an editable install shared by worktrees): PYTHONPATH names this one.
-    """
+    """``escalation classroom`` on 127.0.0.1 for ``roles`` (this checkout's code); (process, its URLs)."""
     args = ("--scenario", "baseline", "--turn-months", "1", "--out", f"{tmp}/room", "--roles", ",".join(roles))
-    before = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *([before] if before else [])])
-    try:
-        return start_classroom(Path(tmp), *args)
-    finally:
-        if before is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = before
+    return start_classroom(Path(tmp), *args)
 
 
 def _members(teams: int) -> dict[str, str]:

@@ -22,17 +22,24 @@ from tests.test_browser import FLAGS, _chromium, _free_port
 ROLES = {"USA": "United States", "POL": "Poland", "EST": "Estonia"}
 
 
+#: This checkout: the server runs in a temporary folder, where Python would import the installed
+#: package, which may be another checkout's (an editable install shared by worktrees).
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def start_classroom(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    """Start `escalation classroom` on a free port; return the process and what it printed (urls, code)."""
+    """Start `escalation classroom` (this checkout's code) on a free port; return the process and what it printed."""
     port = _free_port()
     log = tmp_path / "server.log"
     out = log.open("wb")
+    path = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     proc = subprocess.Popen(
         [sys.executable, "-m", "simulation.cli", "classroom", "--port", str(port), *extra],
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
         cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": path},
     )
     deadline = time.monotonic() + 90
     base = f"http://127.0.0.1:{port}"
