@@ -18,13 +18,15 @@ No module here imports plotting, the dashboard or file writers.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 
 from simulation import members
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from simulation.model import EscalationModel
 
 __all__ = ["Alliance", "Russia", "Ukraine", "clip01"]
@@ -70,20 +72,22 @@ class Alliance(mesa.Agent):
         self.deterrence = 0.0
         self.pending: list[tuple[int, float]] = []  # (month proposed, size in months of capacity)
         self.decision_delay = 0
+        self._eligible_of: tuple[Any, Any] = (None, None)  # the role and aid-policy arrays _eligible was read from
+        self._eligible: np.ndarray | None = None
 
     def assess(self) -> None:
         """Phase 2: aggregate the members' state into cohesion, credibility and deterrence."""
         model = self.model
         m = model.m
         aw = m.aw
-        mean_r = float(aw @ m.resolve)
-        spread = math.sqrt(max(0.0, float(aw @ (m.resolve - mean_r) ** 2)))
+        mean_r = float(aw.dot(m.resolve))
+        spread = math.sqrt(max(0.0, float(aw.dot((m.resolve - mean_r) ** 2))))
         # GDP weights sum to 1 only up to rounding: keep the unit-interval aggregates in [0, 1]
         self.effort = clip01(mean_r, model.bounded)
         self.cohesion = clip01(1.0 - model.params.alliance.cohesion_dispersion * spread)
         ambiguity = model.ambiguity if model.directives is None else model.directives.ambiguity(model.ambiguity, m)
         self.credibility = self.cohesion**2 * (1.0 - ambiguity / 2.0)
-        self.posture = clip01(float(aw @ m.posture))
+        self.posture = clip01(float(aw.dot(m.posture)))
         self.deterrence = self.credibility * self.posture
 
     def release_packages(self, month: int) -> float:
@@ -98,11 +102,14 @@ class Alliance(mesa.Agent):
         if not self.pending:
             self.decision_delay = 0
             return 0.0
-        # a member whose own aid level an event set to zero (the US hold) neither backs nor pledges
-        backers = (m.resolve >= al.package_threshold) & (m.member == 1.0) & (m.aid_policy != 0.0)
+        # a member whose own aid level an event set to zero (the US hold) neither backs nor pledges; who may
+        # back changes only with a new role or aid-policy array (MemberArrays: replaced, never changed in place)
+        if self._eligible_of[0] is not m.member or self._eligible_of[1] is not m.aid_policy:
+            self._eligible_of, self._eligible = (m.member, m.aid_policy), (m.member == 1.0) & (m.aid_policy != 0.0)
+        backers = (m.resolve >= al.package_threshold) & self._eligible
         if model.directives is not None:  # players' decisions (simulation.directives)
             backers = model.directives.backing(backers, m)
-        if float(m.aw @ backers) < al.package_quorum:
+        if float(m.aw.dot(backers)) < al.package_quorum:
             self.decision_delay = month - self.pending[0][0]
             return 0.0
         size = sum(s for _, s in self.pending) * model.aid_level

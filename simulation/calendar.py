@@ -7,6 +7,7 @@ the steps table's ``date`` column use.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 __all__ = ["date_of", "month_between", "month_name", "parse_month"]
 
@@ -30,6 +31,7 @@ def month_between(start: str, date: str) -> int:
     return (y1 - y0) * 12 + (m1 - m0)
 
 
+@cache  # a model asks once a month; a run's months are few
 def date_of(start: str, month: int) -> str:
     """The ``YYYY-MM`` of month ``month`` of a run that starts at ``start``."""
     y0, m0 = parse_month(start)

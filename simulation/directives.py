@@ -177,4 +177,4 @@ class Directives:
             return lever
         signal = np.full(m.aw.shape, lever)
         signal[idx] = value
-        return float(m.aw @ signal)
+        return float(m.aw.dot(signal))

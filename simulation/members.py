@@ -410,7 +410,7 @@ def perceive(model: EscalationModel) -> None:
     t = (1.0 - mu) * m.threat + mu * reading
     if mp.neighbour_pull > 0.0 and m.nb_src.size:
         if m.nb_mean is not None:
-            near = m.nb_mean @ t
+            near = m.nb_mean.dot(t)
         else:
             near = np.bincount(m.nb_src, weights=m.nb_w * t[m.nb_dst], minlength=t.size) * m.nb_inv
         t = t + mp.neighbour_pull * (near - m.nb_has * t)
@@ -447,25 +447,26 @@ def politics(model: EscalationModel, draws: np.ndarray, month: int) -> None:
     stance = m.stance * (1.0 - mp.stance_rate) + mp.stance_rate * public
     voting = model.elections.get(month, ())
     if voting:
-        where = model.donor_index
-        idx = np.array([where[c] for c in voting if c in where], dtype=np.int64)
-        if idx.size:
-            u, p = draws[idx], mp.election_turnover
-            change = u < p
-            spread = np.divide(2.0 * u, p, out=np.zeros_like(u), where=change) - 1.0
-            new = np.minimum(np.maximum(public[idx] + mp.election_noise * spread, -1.0), 1.0)
-            for i, turned, s_new in zip(idx, change, new, strict=True):
-                name = model.member_agents[i].spec.name
-                if turned:
-                    model.log_event(
-                        name,
-                        "election",
-                        f"{name} elects a new government: its stance moves from {stance[i]:+.2f} to {s_new:+.2f} "
-                        f"(public support {support[i]:.0%})",
-                    )
-                    stance[i] = s_new
-                else:
-                    model.log_event(name, "election", f"{name}'s government is re-elected (stance {stance[i]:+.2f})")
+        # one or two members vote in a month: Python floats on each (the same IEEE arithmetic as arrays,
+        # without an array operation's fixed cost)
+        where, p, noise = model.donor_index, mp.election_turnover, mp.election_noise
+        for code in voting:
+            i = where.get(code)
+            if i is None:
+                continue
+            u = float(draws[i])
+            name = model.member_agents[i].spec.name
+            if u < p:
+                s_new = min(max(float(public[i]) + noise * (2.0 * u / p - 1.0), -1.0), 1.0)
+                model.log_event(
+                    name,
+                    "election",
+                    f"{name} elects a new government: its stance moves from {stance[i]:+.2f} to {s_new:+.2f} "
+                    f"(public support {support[i]:.0%})",
+                )
+                stance[i] = s_new
+            else:
+                model.log_event(name, "election", f"{name}'s government is re-elected (stance {stance[i]:+.2f})")
     m.support, m.stance, m.threat_seen = support, stance, m.threat
 
 
@@ -496,8 +497,8 @@ def decide(model: EscalationModel) -> None:
     drive -= self_deterrence * m.risk_mult
     drive -= model.fatigue * mp.fatigue_weight * m.fatigue
     drive += _relative_terms(model)
-    mean_drive = float(m.w @ drive)
-    mean_r = float(m.w @ m.resolve)
+    mean_drive = float(m.w.dot(drive))
+    mean_r = float(m.w.dot(m.resolve))
     consensus = mean_drive + mp.consensus_pull * (mean_r - m.resolve)
     r = m.resolve + ra.response * ((1.0 - unity) * drive + unity * consensus)
     if model.bounded:
@@ -520,7 +521,8 @@ def decide(model: EscalationModel) -> None:
         np.maximum(m.stockpile - mp.depletion * frac + mp.replenish * (1.0 - m.stockpile), 0.0), 1.0
     )
     m.fatigue = m.fatigue + mp.fatigue_growth * frac * (1.0 - m.fatigue)
-    drivers = POSTURE_DRIVER_MEAN * (np.minimum(r, 1.0) + np.minimum(m.threat, 1.0))
+    # bounded, r is already in [0, 1] (the threat is not: spillover adds to it before its cap)
+    drivers = POSTURE_DRIVER_MEAN * ((r if model.bounded else np.minimum(r, 1.0)) + np.minimum(m.threat, 1.0))
     m.posture = m.floor + (1.0 - m.floor) * mp.posture_gain * drivers
     if model.directives is not None:
         m.posture = model.directives.posture(m)
@@ -537,7 +539,7 @@ def _relative_terms(model: EscalationModel) -> np.ndarray | float:
     out = 0.0
     aid = m.aid_total  # last month's, before this month's decision
     if mp.free_riding > 0.0:
-        out = (aid - float(w @ aid)) * (mp.free_riding / model.params.russia.war_spending)
+        out = (aid - float(w.dot(aid))) * (mp.free_riding / model.params.russia.war_spending)
     total = float(aid.sum())
     if mp.reciprocity > 0.0 and total > 0.0:
         # lag = max(0, 1 - (aid/GDP) / (total aid / total GDP)) = max(0, 1 - (aid/total) / w): the relative
@@ -546,7 +548,7 @@ def _relative_terms(model: EscalationModel) -> np.ndarray | float:
         lag *= m.inv_w
         np.subtract(1.0, lag, out=lag)
         np.maximum(lag, 0.0, out=lag)
-        lag -= float(w @ lag)
+        lag -= float(w.dot(lag))
         lag *= mp.reciprocity
         out = out + lag
     return out
@@ -564,7 +566,7 @@ def pledge(model: EscalationModel, backers: np.ndarray, size: float) -> float:
     """
     m = model.m
     bandwagon = model.params.alliance.pledge_bandwagon
-    total = size * float(m.willing @ m.member)  # sized on the members' capacity: partners do not pledge
+    total = size * float(m.willing.dot(m.member))  # sized on the members' capacity: partners do not pledge
     remaining = total
     pledges = np.zeros_like(m.willing)
     for i in model.rng.permutation(np.flatnonzero(backers)):

@@ -103,6 +103,7 @@ class EscalationModel(mesa.Model):
         self.ceasefire_month: int | None = None
         self._member_history: list[tuple[np.ndarray, ...]] = []
         self._flows = (0.0, 0.0, 0.0)  # lethal, non-lethal, training aid of the last month, EUR bn
+        self._counted: np.ndarray | None = None  # the role array member_count was counted from
         self.datacollector = ScalarCollector(STEP_COLUMNS)
         self._update_metrics(0)
 
@@ -149,8 +150,8 @@ class EscalationModel(mesa.Model):
         """Advance one month (docs/MODEL.md section 3)."""
         month = self.steps
         m, ru = self.m, self.russia
-        z = self.rng.standard_normal(NORMALS_PER_MONTH)  # perception error, intensity noise, fortunes of war
-        jump_u, talk_u, break_u, episode_u = (float(x) for x in self.rng.random(UNIFORMS_PER_MONTH))
+        z = self.rng.standard_normal(NORMALS_PER_MONTH).tolist()  # perception error, intensity noise, fortunes of war
+        jump_u, talk_u, break_u, episode_u = self.rng.random(UNIFORMS_PER_MONTH).tolist()
         n = len(m.gdp)
         draws = self.rng.random(2 * n)  # one per donor for spillover, one for an election
         spill_draws, vote_draws = draws[:n], draws[n:]
@@ -161,7 +162,7 @@ class EscalationModel(mesa.Model):
         # 1. perception (last month's flows, read against Russia's war spending)
         members.perceive(self)
         members.politics(self, vote_draws, month)
-        ru.perceive(self._flow_ratios(), self.misperception * float(z[0]))
+        ru.perceive(self._flow_ratios(), self.misperception * z[0])
 
         # 3. members decide (synchronously, from start-of-month aggregates); 2. packages
         members.decide(self)
@@ -169,10 +170,10 @@ class EscalationModel(mesa.Model):
 
         # 4. Ukraine (this month's flows, EUR bn, are kept for the metrics and next month's perception)
         self._flows = (float(m.aid_lethal.sum()), float(m.aid_nonlethal.sum()), float(m.aid_training.sum()))
-        ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire, luck=float(z[2]))
+        ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire, luck=z[2])
 
         # 5. Russia, the ladder, spillover and diplomacy
-        before = ru.decide(float(z[1]), jump_u, episode_u)
+        before = ru.decide(z[1], jump_u, episode_u)
         self._narrate_rung(month, before)
         self._spillover(month, spill_draws)
         self._diplomacy(month, before, talk_u, break_u)
@@ -367,8 +368,8 @@ class EscalationModel(mesa.Model):
         self.escalation_rung = ru.rung
         self.escalation_intensity = float(ru.intensity)
         self.russia_threat_perception = float(ru.threat)
-        self.alliance_effort = clip01(float(m.aw @ m.resolve), self.bounded)  # end of month (assess: start)
-        self.alliance_threat_perception = clip01(float(m.aw @ m.threat), self.bounded)
+        self.alliance_effort = clip01(float(m.aw.dot(m.resolve)), self.bounded)  # end of month (assess: start)
+        self.alliance_threat_perception = clip01(float(m.aw.dot(m.threat)), self.bounded)
         self.alliance_cohesion = al.cohesion
         self.deterrence_credibility = al.credibility
         self.deterrence_signal = al.deterrence
@@ -387,7 +388,8 @@ class EscalationModel(mesa.Model):
         self.strike_effort = ru.strike_effort
         self.hybrid_campaign = ru.campaign
         self.signalling = ru.signalling
-        self.member_count = int(m.member.sum())
+        if self._counted is not m.member:  # the role array is replaced at an accession (MemberArrays)
+            self._counted, self.member_count = m.member, int(m.member.sum())
         self.datacollector.collect(self)
         # The member arrays are replaced, never changed in place, each month, so keeping references
         # is a snapshot (MemberArrays documents the rule; test_member_history_is_a_snapshot checks it).
@@ -447,20 +449,35 @@ class ScalarCollector(mesa.DataCollector):
     """A DataCollector for model attributes that hold immutable scalars (float, int, bool).
 
     Mesa's ``collect`` deep-copies every value to protect mutable ones; for scalars the copy is a
-    no-op that costs a third of a month's run time, so this collector appends them directly. It keeps
-    Mesa's data structures, so ``get_model_vars_dataframe`` and ``mesa.batch_run`` work unchanged.
+    no-op that cost a third of a month's run time. This collector keeps each month's values as one
+    tuple and moves them into Mesa's columns (``model_vars``) when they are read, so a month costs one
+    call whatever the number of columns. ``model_vars`` keeps Mesa's structure, so
+    ``get_model_vars_dataframe`` and ``mesa.batch_run`` work unchanged.
     """
 
     def __init__(self, names: tuple[str, ...]):
         """Collect the model attributes ``names`` each time ``collect`` is called."""
+        self._rows: list[tuple[Any, ...]] = []  # months collected and not yet moved into model_vars
         super().__init__(model_reporters={n: n for n in names})
-        self._columns = [self.model_vars[n].append for n in names]
+        self._names = names
         # every attribute in one call (attrgetter of one name returns the value, not a tuple)
         self._values = operator.attrgetter(*names, *names[:1]) if len(names) == 1 else operator.attrgetter(*names)
 
+    @property
+    def model_vars(self) -> dict[str, list[Any]]:
+        """Mesa's columns: name -> one value per collection, the months collected so far included."""
+        if self._rows:
+            for name, column in zip(self._names, zip(*self._rows, strict=True), strict=False):
+                self._model_vars[name].extend(column)
+            self._rows.clear()
+        return self._model_vars
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list[Any]]) -> None:
+        self._model_vars = value
+
     def collect(self, model: mesa.Model) -> None:
-        """Append the current value of every attribute."""
+        """Keep the current value of every attribute."""
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        for append, value in zip(self._columns, self._values(model), strict=False):
-            append(value)
+        self._rows.append(self._values(model))
