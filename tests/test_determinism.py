@@ -52,3 +52,18 @@ def test_stepping_by_hand_matches_run_scenario():
     df = m.datacollector.get_model_vars_dataframe()
     ref = run_scenario("classroom", seed=9).steps
     assert df["escalation_intensity"].tolist() == ref["escalation_intensity"].tolist()
+
+
+def test_collector_columns_read_mid_run_equal_columns_read_at_the_end():
+    """The collector keeps months as rows and moves them into Mesa's columns when read (issue 19):
+    reading in the middle of a run (as the dashboard does each month) must not lose, repeat or
+    reorder a month."""
+    a, b = EscalationModel("classroom", rng=5), EscalationModel("classroom", rng=5)
+    seen = []
+    for _ in range(20):
+        a.step()
+        b.step()
+        seen.append(len(a.datacollector.model_vars["month"]))
+    assert seen == list(range(2, 22))  # month 0 plus one per step
+    assert a.datacollector.model_vars == b.datacollector.model_vars
+    assert b.datacollector.get_model_vars_dataframe()["month"].tolist() == list(range(21))
