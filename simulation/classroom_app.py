@@ -477,6 +477,18 @@ def JoinPage() -> None:
             solara.Text(error, classes=["error-line"])
 
 
+def decisions_to_submit(shown: dict[str, Any], start: dict[str, Any], form_turn: int, turn: int) -> dict[str, Any]:
+    """What a Submit sends: the form's values, or this turn's starting values if the form still holds an earlier turn's.
+
+    A press that reaches the server in the instant after a turn opens, before the form has moved its
+    sliders to the new turn's starting values, would otherwise submit last turn's decisions while the
+    page goes on to show the new ones.
+    """
+    if form_turn == turn:
+        return shown
+    return {k: (bool(start.get(k, False)) if k == "back" else float(start[k])) for k in shown}
+
+
 @solara.component
 def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
     """The turn's decisions, starting from the last submission or the model's own rule.
@@ -495,16 +507,20 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
     # that effect would have its confirmation wiped out.
     said, set_said = solara.use_state(("", 0))
     is_open = view["phase"] == "open"
+    # the turn the sliders were last moved to starting values for (by the effect below, after a render)
+    form_turn = solara.use_ref(view["turn"])
 
     def new_turn() -> None:
         for k, v in values.items():
             v.set(float(start[k]))
         back.set(bool(start.get("back", False)))
+        form_turn.current = view["turn"]
 
     solara.use_effect(new_turn, [view["turn"]])
 
     def submit() -> None:
-        raw = {k: v.value for k, v in values.items()} | ({} if russia else {"back": back.value})
+        shown = {k: v.value for k, v in values.items()} | ({} if russia else {"back": back.value})
+        raw = decisions_to_submit(shown, start, form_turn.current, view["turn"])
         try:
             session.submit(token, view["turn"], raw)
             set_said(("Submitted: you may revise until the turn closes.", view["turn"]))

@@ -743,7 +743,10 @@ def _discover(args: argparse.Namespace) -> int:
     print("Chosen box: " + res.chosen.rules(outcome, res.ranges))
     out.mkdir(parents=True, exist_ok=True)
     save(peeling_trajectory(res.trajectory, res.chosen_step, outcome=outcome), out / "peeling.png")
-    res.trajectory.to_csv(out / "trajectory.csv", index=False)
+    from simulation.runner.store import atomic_path
+
+    with atomic_path(out / "trajectory.csv") as tmp:  # an interrupted run leaves no half-written table
+        res.trajectory.to_csv(tmp, index=False)
     print(f"wrote {out}/peeling.png and trajectory.csv")
     return 0
 

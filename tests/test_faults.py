@@ -641,3 +641,20 @@ def test_every_errno_is_one_line_naming_the_folder_and_the_file(code, words):
     pyarrow_style = OSError("[Errno 28] Error writing bytes to file. Detail: [errno 28] No space left on device")
     pyarrow_style.filename = "/data/out/runs.parquet"
     assert os_error_message(pyarrow_style).startswith("/data/out: the disk is full [ENOSPC] while writing runs.parquet")
+
+
+def test_a_full_disk_while_discover_writes_its_table(tmp_path, capsys, monkeypatch):
+    """discover's trajectory.csv is written atomically: a write that fails halfway leaves no half a
+    table (a reader would take it for a whole one) and no temporary."""
+    import pandas as pd
+
+    def half_then_full(self, path=None, *a, **kw):
+        Path(path).write_text("point,coverage\n0.1,")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    store = Path(__file__).resolve().parent / "data" / "store_grid"
+    out = tmp_path / "disc"
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_full)
+    assert main(["discover", str(store), "--outcome", "peak_rung >= 5", "--out", str(out)]) == EXIT_WRITE
+    assert "the disk is full [ENOSPC] while writing" in one_line(capsys.readouterr().err)
+    assert not (out / "trajectory.csv").exists() and not list(out.glob(".*.tmp"))

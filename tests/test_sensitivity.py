@@ -177,3 +177,26 @@ def test_cli_sensitivity_runs_and_writes(write, tmp_path, capsys):
         == 0
     )
     assert "top 3 by mu_star" in capsys.readouterr().out
+
+
+def test_a_failed_write_of_the_indices_leaves_no_half_table(write, tmp_path, capsys, monkeypatch):
+    """The indices are written atomically: a full disk halfway through the CSV leaves the Parquet
+    written before it, no half CSV and no temporary, and the command says so in one line."""
+    import errno
+    import os
+    from pathlib import Path
+
+    def half_then_full(self, path=None, *a, **kw):
+        Path(path).write_text("parameter,S1\naid_level,0.")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    path = experiment(write, samples=8, reps=1, steps=12)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_full)
+    out = tmp_path / "o"
+    args = ["sensitivity", str(path), "--out", str(out), "--workers", "1", "--quiet", "--outcomes", "peak_rung"]
+    assert main(args) == 3
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "the disk is full [ENOSPC] while writing indices.csv" in errors[0]
+    folder = out / "sensitivity"
+    assert (folder / "indices.parquet").is_file() and not (folder / "indices.csv").exists()
+    assert not list(folder.glob(".*.tmp"))

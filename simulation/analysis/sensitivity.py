@@ -22,7 +22,7 @@ import pandas as pd
 from simulation.analysis.outcomes import SENSITIVITY_OUTCOMES, check_outcomes, outcomes_by_point
 from simulation.errors import AnalysisError, ExperimentError
 from simulation.runner.experiment import Experiment, load_experiment, salib_problem
-from simulation.runner.store import Results
+from simulation.runner.store import Results, atomic_path
 
 __all__ = [
     "SensitivityResult",
@@ -191,8 +191,11 @@ def run_sensitivity(
     folder = Path(out) / "sensitivity"
     folder.mkdir(parents=True, exist_ok=True)
     for name, df in (("indices", indices), ("second_order", second)):
-        df.to_parquet(folder / f"{name}.parquet", index=False)
-        df.to_csv(folder / f"{name}.csv", index=False)
+        # atomically: an interrupted analysis leaves the last complete file, never half of one
+        with atomic_path(folder / f"{name}.parquet") as tmp:
+            df.to_parquet(tmp, index=False)
+        with atomic_path(folder / f"{name}.csv") as tmp:
+            df.to_csv(tmp, index=False)
     return SensitivityResult(method=method, indices=indices, second=second, results=results, folder=folder)
 
 
