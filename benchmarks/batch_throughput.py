@@ -19,6 +19,9 @@ benchmarks/batch_memory.py asks) from 2,000 to 20,000 runs.
 Measured 2026-12-02 on 2 quiet cores, 2,000 runs, 2 workers: mesa.batch_run 99.2 runs/s; ours 97.1
 (0.98x) with runs and steps, 91.0 (0.92x) with the members monthly, 98.8 (1.00x) with the default record.
 (2026-12-01, 40 runs on 1 worker of a loaded machine, per CPU second: 1.09x, 0.99x, 1.22x.)
+After the cheaper month of 2026-12-02 (model_step.py), on a slower VM (2 quiet cores): batch_run 45.6
+runs/s; ours 43.8 (0.96x), 40.5 (0.89x) with the members monthly, 43.3 (0.95x) by default: both sides
+faster, the ratio where it was.
 
 Why 2x is out of reach as posed: mesa.batch_run drives the same EscalationModel, with its cheap
 ScalarCollector, so every saving in the month speeds both sides alike; a run is ~15 ms of simulation

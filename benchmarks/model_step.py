@@ -5,7 +5,11 @@ The floor is a Mesa model with the same number of agents, each doing nothing, st
 within 4x of the floor (issue 2 asked 250 us and 6x), cost growing linearly with the number of members
 (synthetic rosters of 32, 320 and 3,200). Since issue 11 the month includes the members' politics,
 burden-sharing and neighbour network; a machine shared with other jobs inflates wall-clock times, so
-compare runs made at the same time.
+compare runs made at the same time: the model's runs and the floor's alternate.
+
+Measured 2026-12-02 on a VM slower than the last (floor 28-30 us), quiet, --repeats 15, baseline:
+170-187 us, 5.9-6.5x the floor; the commit before the bit-identical savings of that day measured
+228-259 us, 8.0-8.9x, alternating with it. Neither goal is met (see issue 19's note).
 
     python benchmarks/model_step.py [--months 240] [--repeats 10]
 """
