@@ -18,15 +18,13 @@ No module here imports plotting, the dashboard or file writers.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 
 from simulation import members
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from simulation.model import EscalationModel
 
 __all__ = ["Alliance", "Russia", "Ukraine", "clip01"]
@@ -72,8 +70,6 @@ class Alliance(mesa.Agent):
         self.deterrence = 0.0
         self.pending: list[tuple[int, float]] = []  # (month proposed, size in months of capacity)
         self.decision_delay = 0
-        self._eligible_of: tuple[Any, Any] = (None, None)  # the role and aid-policy arrays _eligible was read from
-        self._eligible: np.ndarray | None = None
 
     def assess(self) -> None:
         """Phase 2: aggregate the members' state into cohesion, credibility and deterrence."""
@@ -102,11 +98,8 @@ class Alliance(mesa.Agent):
         if not self.pending:
             self.decision_delay = 0
             return 0.0
-        # a member whose own aid level an event set to zero (the US hold) neither backs nor pledges; who may
-        # back changes only with a new role or aid-policy array (MemberArrays: replaced, never changed in place)
-        if self._eligible_of[0] is not m.member or self._eligible_of[1] is not m.aid_policy:
-            self._eligible_of, self._eligible = (m.member, m.aid_policy), (m.member == 1.0) & (m.aid_policy != 0.0)
-        backers = (m.resolve >= al.package_threshold) & self._eligible
+        # m.may_back: members whose aid level is not zero (the US hold), read by members.decide this month
+        backers = (m.resolve >= al.package_threshold) & m.may_back
         if model.directives is not None:  # players' decisions (simulation.directives)
             backers = model.directives.backing(backers, m)
         if float(m.aw.dot(backers)) < al.package_quorum:

@@ -477,16 +477,14 @@ def JoinPage() -> None:
             solara.Text(error, classes=["error-line"])
 
 
-def decisions_to_submit(shown: dict[str, Any], start: dict[str, Any], form_turn: int, turn: int) -> dict[str, Any]:
-    """What a Submit sends: the form's values, or this turn's starting values if the form still holds an earlier turn's.
+def decisions_to_submit(shown: dict[str, Any], opening: dict[str, Any], form_turn: int, turn: int) -> dict[str, Any]:
+    """What a Submit sends: the form's values, or this turn's opening values if the form still holds an earlier turn's.
 
     A press that reaches the server in the instant after a turn opens, before the form has moved its
-    sliders to the new turn's starting values, would otherwise submit last turn's decisions while the
+    sliders to the new turn's opening values, would otherwise submit last turn's decisions while the
     page goes on to show the new ones.
     """
-    if form_turn == turn:
-        return shown
-    return {k: (bool(start.get(k, False)) if k == "back" else float(start[k])) for k in shown}
+    return shown if form_turn == turn else opening
 
 
 @solara.component
@@ -500,8 +498,10 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
     start = view["submitted"] or view["advice"]
     russia = view["role"] == "RUS"
     keys = ("intensity",) if russia else (*AID_CATEGORIES, "posture", "signal")
-    values = {k: solara.use_reactive(float(start[k])) for k in keys}
-    back = solara.use_reactive(bool(start.get("back", False)))
+    # the values the form opens the turn with (the sliders' and, for a member, the package box's)
+    opening = {k: float(start[k]) for k in keys} | ({} if russia else {"back": bool(start.get("back", False))})
+    values = {k: solara.use_reactive(opening[k]) for k in keys}
+    back = solara.use_reactive(opening.get("back", False))
     # The last submission's outcome and the turn it was for: a new turn hides it. Not cleared by the
     # effect below: a press that reaches the server between the render that enables the button and
     # that effect would have its confirmation wiped out.
@@ -512,15 +512,15 @@ def DecisionForm(session: Session, token: str, view: dict[str, Any]) -> None:
 
     def new_turn() -> None:
         for k, v in values.items():
-            v.set(float(start[k]))
-        back.set(bool(start.get("back", False)))
+            v.set(opening[k])
+        back.set(opening.get("back", False))
         form_turn.current = view["turn"]
 
     solara.use_effect(new_turn, [view["turn"]])
 
     def submit() -> None:
         shown = {k: v.value for k, v in values.items()} | ({} if russia else {"back": back.value})
-        raw = decisions_to_submit(shown, start, form_turn.current, view["turn"])
+        raw = decisions_to_submit(shown, opening, form_turn.current, view["turn"])
         try:
             session.submit(token, view["turn"], raw)
             set_said(("Submitted: you may revise until the turn closes.", view["turn"]))

@@ -143,6 +143,8 @@ class MemberArrays:
     support_pull: np.ndarray | None = field(default=None)  # members.support_rate x support0 (politics)
     policy_seen: np.ndarray | None = field(default=None)  # the aid_policy array last read by decide ...
     own_policy: bool = field(default=True)  # ... and whether any donor in it has its own aid level
+    may_back: np.ndarray | None = field(default=None)  # ... and the members whose aid level is not zero (packages)
+    member_count: int = field(default=0)  # members of the alliance (partners not counted)
 
     DERIVED = (
         "w",
@@ -168,6 +170,8 @@ class MemberArrays:
         "support_pull",
         "policy_seen",
         "own_policy",
+        "may_back",
+        "member_count",
     )
 
     @classmethod
@@ -232,6 +236,7 @@ class MemberArrays:
         self.inv_w = 1.0 / self.w
         self.willing_per_stance = self.capacity / self.stance_norm
         self.fear_drive = self.grievance_drive = self.support_pull = self.policy_seen = None
+        self.member_count = int(self.member.sum())
 
 
 @cache
@@ -506,6 +511,8 @@ def decide(model: EscalationModel) -> None:
     m.resolve = r
     if m.aid_policy is not m.policy_seen:  # a new array only when an event gives a donor its own level
         m.policy_seen, m.own_policy = m.aid_policy, not bool(np.isnan(m.aid_policy).all())
+        # a member whose own aid level an event set to zero (the US hold) neither backs nor pledges a package
+        m.may_back = (m.member == 1.0) & (m.aid_policy != 0.0)
     level = np.where(np.isnan(m.aid_policy), model.aid_level, m.aid_policy) if m.own_policy else model.aid_level
     # share of capacity given this month; resolve beyond 1 (bounds off) cannot give beyond capacity
     # (bounded, r is already in [0, 1])
@@ -612,7 +619,7 @@ def hybrid_targets(model: EscalationModel) -> np.ndarray:
     m, a = model.m, model.params.spillover.aid_targeting
     if a == 0.0:
         return m.exposure
-    given = m.aid_lethal + m.aid_nonlethal + m.aid_training
+    given = m.aid_total
     total = float(given.sum())
     rel = given / m.gdp * (float(m.gdp.sum()) / total) if total > 0.0 else np.zeros_like(given)
     return m.exposure * ((1.0 - a) + a * rel)

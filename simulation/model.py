@@ -103,7 +103,6 @@ class EscalationModel(mesa.Model):
         self.ceasefire_month: int | None = None
         self._member_history: list[tuple[np.ndarray, ...]] = []
         self._flows = (0.0, 0.0, 0.0)  # lethal, non-lethal, training aid of the last month, EUR bn
-        self._counted: np.ndarray | None = None  # the role array member_count was counted from
         self.datacollector = ScalarCollector(STEP_COLUMNS)
         self._update_metrics(0)
 
@@ -388,8 +387,7 @@ class EscalationModel(mesa.Model):
         self.strike_effort = ru.strike_effort
         self.hybrid_campaign = ru.campaign
         self.signalling = ru.signalling
-        if self._counted is not m.member:  # the role array is replaced at an accession (MemberArrays)
-            self._counted, self.member_count = m.member, int(m.member.sum())
+        self.member_count = m.member_count
         self.datacollector.collect(self)
         # The member arrays are replaced, never changed in place, each month, so keeping references
         # is a snapshot (MemberArrays documents the rule; test_member_history_is_a_snapshot checks it).

@@ -439,10 +439,10 @@ def test_a_new_turn_updates_the_text_in_place():
 
 def test_a_submit_before_the_form_moved_to_the_new_turn_sends_the_new_turns_start():
     """A Submit that reaches the server as a turn opens, before the form's effect has moved the sliders
-    to the new starting values, sends those values (what the page then shows), not last turn's."""
+    to the new opening values, sends those values (what the page then shows), not last turn's."""
     from simulation.classroom_app import decisions_to_submit
 
     shown = {"lethal": 0.9, "nonlethal": 0.1, "back": True}
-    start = {"lethal": 0.4, "nonlethal": 0.5, "training": 0.2, "back": False}
-    assert decisions_to_submit(shown, start, form_turn=3, turn=3) is shown
-    assert decisions_to_submit(shown, start, form_turn=2, turn=3) == {"lethal": 0.4, "nonlethal": 0.5, "back": False}
+    opening = {"lethal": 0.4, "nonlethal": 0.5, "back": False}
+    assert decisions_to_submit(shown, opening, form_turn=3, turn=3) is shown
+    assert decisions_to_submit(shown, opening, form_turn=2, turn=3) == {"lethal": 0.4, "nonlethal": 0.5, "back": False}
