@@ -9,7 +9,12 @@ compare runs made at the same time: the model's runs and the floor's alternate.
 
 Measured 2026-12-02 on a VM slower than the last (floor 28-30 us), quiet, --repeats 15, baseline:
 170-187 us, 5.9-6.5x the floor; the commit before the bit-identical savings of that day measured
-228-259 us, 8.0-8.9x, alternating with it. Neither goal is met (see issue 19's note).
+228-259 us, 8.0-8.9x, alternating with it.
+With the member rules compiled by numba (2026-12-02, a slower VM again: floor 36-37 us, --repeats 10):
+baseline 96.1 us, 2.63x (the numpy rules measured 219 us, 5.85x, on the same VM); history 135.6 us,
+3.68x; classroom (6 members) 86.7 us; synthetic 3,200 members 426 us (4.9x the cost of 32). Both
+goals met. A month now costs about the same whatever the roster up to a few hundred members: what is
+left is the scalar Python of Russia, Ukraine, the alliance and the collector.
 
     python benchmarks/model_step.py [--months 240] [--repeats 10]
 """

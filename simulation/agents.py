@@ -21,8 +21,10 @@ import math
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from simulation import members
+from simulation.members import kernel
 
 if TYPE_CHECKING:
     from simulation.model import EscalationModel
@@ -75,15 +77,14 @@ class Alliance(mesa.Agent):
         """Phase 2: aggregate the members' state into cohesion, credibility and deterrence."""
         model = self.model
         m = model.m
-        aw = m.aw
-        mean_r = float(aw.dot(m.resolve))
-        spread = math.sqrt(max(0.0, float(aw.dot((m.resolve - mean_r) ** 2))))
+        mean_r, variance, posture = _weighted_moments(m.aw, m.resolve, m.posture)
+        spread = math.sqrt(max(0.0, variance))
         # GDP weights sum to 1 only up to rounding: keep the unit-interval aggregates in [0, 1]
         self.effort = clip01(mean_r, model.bounded)
         self.cohesion = clip01(1.0 - model.params.alliance.cohesion_dispersion * spread)
         ambiguity = model.ambiguity if model.directives is None else model.directives.ambiguity(model.ambiguity, m)
         self.credibility = self.cohesion**2 * (1.0 - ambiguity / 2.0)
-        self.posture = clip01(float(aw.dot(m.posture)))
+        self.posture = clip01(posture)
         self.deterrence = self.credibility * self.posture
 
     def release_packages(self, month: int) -> float:
@@ -99,10 +100,11 @@ class Alliance(mesa.Agent):
             self.decision_delay = 0
             return 0.0
         # m.may_back: members whose aid level is not zero (the US hold), read by members.decide this month
-        backers = (m.resolve >= al.package_threshold) & m.may_back
+        backers, share = _backers(m.resolve, al.package_threshold, m.may_back, m.aw)
         if model.directives is not None:  # players' decisions (simulation.directives)
             backers = model.directives.backing(backers, m)
-        if float(m.aw.dot(backers)) < al.package_quorum:
+            share = float(m.aw.dot(backers))
+        if share < al.package_quorum:
             self.decision_delay = month - self.pending[0][0]
             return 0.0
         size = sum(s for _, s in self.pending) * model.aid_level
@@ -117,6 +119,31 @@ class Alliance(mesa.Agent):
             f"The alliance releases a package of advanced systems (EUR {delivered:.1f} bn) {when}",
         )
         return delivered
+
+
+@kernel
+def _weighted_moments(w, resolve, posture):
+    """Weighted mean and variance of resolve, weighted mean of posture (``Alliance.assess``)."""
+    mean_r = mean_p = 0.0
+    for i in range(w.size):
+        mean_r += w[i] * resolve[i]
+        mean_p += w[i] * posture[i]
+    variance = 0.0
+    for i in range(w.size):
+        variance += w[i] * (resolve[i] - mean_r) ** 2
+    return mean_r, variance, mean_p
+
+
+@kernel
+def _backers(resolve, threshold, may_back, w):
+    """Members whose resolve passes the package threshold, and their weighted share (``release_packages``)."""
+    backers = np.empty(resolve.size, dtype=np.bool_)
+    share = 0.0
+    for i in range(resolve.size):
+        backers[i] = resolve[i] >= threshold and may_back[i]
+        if backers[i]:
+            share += w[i]
+    return backers, share
 
 
 class Ukraine(mesa.Agent):

@@ -1,9 +1,11 @@
 """The alliance's members and partners: their state and every member rule, in one place.
 
 A member's state lives in :class:`MemberArrays`, one column per quantity and one entry per donor
-(members and partners, in joining order): the month's member rules are array operations, which is
-why a month costs about a hundred microseconds for 32 members. :class:`AllianceMember` is the
-per-member view Mesa, the dashboard and the tests use; it holds no state of its own.
+(members and partners, in joining order). The month's member rules are loops over the donors compiled
+by numba (:func:`kernel`): a rule is one call whatever the number of members, where as whole-array
+numpy operations a month made about a hundred calls of a microsecond each on 32 entries (issue 19).
+:class:`AllianceMember` is the per-member view Mesa, the dashboard and the tests use; it holds no
+state of its own.
 
 Members are governments (issue 11): each has **interests from data** (the public's support for
 sanctions in spring 2022, dependence on Russian energy before the war, Soviet-bloc history:
@@ -44,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+from numba import njit
 
 from simulation import member_data as md
 from simulation import roster as rs
@@ -78,10 +81,21 @@ PLEDGE_CAP = 2.0
 #: Undated scenarios (no ``start``) read the sourced election calendar as if month 0 were February 2022,
 #: the war's first month and the vintage of the interest data (a convention, not a parameter).
 UNDATED_START = "2022-02"
-#: Up to this many donors the neighbour network is also kept as a dense row-normalised matrix (one
-#: matrix product a month is cheaper than the edge list's gather and scatter); larger synthetic rosters
-#: use the edge list, whose cost is linear in the edges (a speed switch, not a model parameter).
-DENSE_NETWORK_MAX = 256
+
+
+def kernel(fn: Any) -> Any:
+    """Compile a member rule with numba: IEEE double arithmetic in the order written.
+
+    No fast-math, so no reassociation and no fused multiply-add (tests/test_kernels.py checks the bits
+    against the plain Python).
+
+    Compiled once per machine and kept in ``__pycache__`` (or numba's user cache); where neither can be
+    written, each process compiles its own. ``NUMBA_DISABLE_JIT=1`` runs the plain Python (for a debugger).
+    """
+    try:
+        return njit(cache=True)(fn)
+    except RuntimeError:  # numba found no writable cache location
+        return njit(fn)
 
 
 @dataclass
@@ -134,16 +148,11 @@ class MemberArrays:
     nb_deg: np.ndarray = field(default=None)  # summed edge weight of each donor (0: no neighbours)
     nb_has: np.ndarray = field(default=None)  # 1.0 for a donor with neighbours, else 0.0
     nb_inv: np.ndarray = field(default=None)  # 1 / nb_deg, 0 without neighbours
-    nb_mean: np.ndarray | None = field(default=None)  # dense row-normalised weights (small rosters), else None
     inv_w: np.ndarray = field(default=None)  # 1 / w
     willing_per_stance: np.ndarray = field(default=None)  # capacity / h0 (x the stance factor: capacity acted on)
-    # kept by decide between refreshes (None: to be computed): the products of constant factors of the drive
-    fear_drive: np.ndarray | None = field(default=None)  # richardson.fear_alliance x fear_mult
-    grievance_drive: np.ndarray | None = field(default=None)  # richardson.grievance_alliance x fear_mult
-    support_pull: np.ndarray | None = field(default=None)  # members.support_rate x support0 (politics)
-    policy_seen: np.ndarray | None = field(default=None)  # the aid_policy array last read by decide ...
-    own_policy: bool = field(default=True)  # ... and whether any donor in it has its own aid level
-    may_back: np.ndarray | None = field(default=None)  # ... and the members whose aid level is not zero (packages)
+    # kept by decide between refreshes (None: to be computed)
+    policy_seen: np.ndarray | None = field(default=None)  # the aid_policy array last read by decide, and ...
+    may_back: np.ndarray | None = field(default=None)  # ... the members whose aid level is not zero (packages)
     member_count: int = field(default=0)  # members of the alliance (partners not counted)
 
     DERIVED = (
@@ -162,14 +171,9 @@ class MemberArrays:
         "nb_deg",
         "nb_has",
         "nb_inv",
-        "nb_mean",
         "inv_w",
         "willing_per_stance",
-        "fear_drive",
-        "grievance_drive",
-        "support_pull",
         "policy_seen",
-        "own_policy",
         "may_back",
         "member_count",
     )
@@ -227,15 +231,9 @@ class MemberArrays:
         has = self.nb_deg > 0.0
         self.nb_has = has.astype(float)
         self.nb_inv = np.divide(1.0, self.nb_deg, out=np.zeros_like(self.nb_deg), where=has)
-        self.nb_mean = None
-        n = len(self.gdp)
-        if self.nb_src.size and n <= DENSE_NETWORK_MAX:
-            dense = np.zeros((n, n))
-            np.add.at(dense, (self.nb_src, self.nb_dst), self.nb_w)
-            self.nb_mean = dense * self.nb_inv[:, None]
         self.inv_w = 1.0 / self.w
         self.willing_per_stance = self.capacity / self.stance_norm
-        self.fear_drive = self.grievance_drive = self.support_pull = self.policy_seen = None
+        self.policy_seen = None
         self.member_count = int(self.member.sum())
 
 
@@ -291,18 +289,40 @@ def new_columns(specs: tuple[rs.MemberSpec, ...], mp: Any, *, member: bool) -> d
 # ---------------------------------------------------------------------------------------------------
 
 
+@kernel
+def total_of(x: np.ndarray) -> float:
+    """``x[0] + x[1] + ...`` in that order (numpy's ``sum`` adds pairwise; a kernel adds as written)."""
+    out = 0.0
+    for v in x:
+        out += v
+    return out
+
+
 def public_stance(support: np.ndarray, mp: Any) -> np.ndarray:
     """The stance a public with ``support`` backs: ``clip(stance_slope * (support - stance_pivot), -1, 1)``."""
-    out = support * mp.stance_slope
-    out -= mp.stance_slope * mp.stance_pivot
-    return np.minimum(np.maximum(out, -1.0, out=out), 1.0, out=out)
+    return _over(_public_stance, support, mp.stance_slope, mp.stance_slope * mp.stance_pivot)
 
 
 def stance_factor(stance: np.ndarray, mp: Any) -> np.ndarray:
     """Share of its capacity a government with ``stance`` acts on: ``max(0, 1 - stance_weight * (1 - stance))``."""
-    out = stance * mp.stance_weight
-    out += 1.0 - mp.stance_weight
-    return np.maximum(out, 0.0, out=out)
+    return _over(_stance_factor, stance, mp.stance_weight, 1.0 - mp.stance_weight)
+
+
+@kernel
+def _public_stance(support: float, slope: float, offset: float) -> float:
+    """``clip(slope * support - slope * pivot, -1, 1)`` with ``offset = slope * pivot``."""
+    return min(max(support * slope - offset, -1.0), 1.0)
+
+
+@kernel
+def _stance_factor(stance: float, weight: float, rest: float) -> float:
+    """``max(0, weight * stance + (1 - weight))`` with ``rest = 1 - weight``."""
+    return max(stance * weight + rest, 0.0)
+
+
+def _over(rule: Any, x: np.ndarray, a: float, b: float) -> np.ndarray:
+    """A scalar rule of the member kernels applied to every entry of ``x`` (set-up time, not the month)."""
+    return np.array([rule(float(v), a, b) for v in x], dtype=float)
 
 
 def _percentile_rank(x: np.ndarray) -> np.ndarray:
@@ -404,22 +424,33 @@ def election_calendar(start: str, horizon: int, term: int) -> dict[int, tuple[st
 def perceive(model: EscalationModel) -> None:
     """Phase 1: every donor's T moves toward the threat it reads in Russia's intensity, then its neighbours'.
 
-    Exposed donors read more (``threat_mult``); spillover shocks were added when they struck.
-    ``T <- T + neighbour_pull * (weighted mean of neighbours' T - T)`` for donors with neighbours.
+    ``T <- (1 - perception_rate) * T + perception_rate * reading``, ``reading = intensity * threat_mult``
+    (exposed donors read more; clipped to [0, 1] when bounded); spillover shocks were added when they
+    struck. Then ``T <- T + neighbour_pull * (weighted mean of neighbours' T - T)`` for donors with neighbours.
     """
     m, mp = model.m, model.params.members
-    reading = model.russia.intensity * m.threat_mult
-    if model.bounded:
-        reading = np.minimum(np.maximum(reading, 0.0), 1.0)
-    mu = mp.perception_rate
-    t = (1.0 - mu) * m.threat + mu * reading
-    if mp.neighbour_pull > 0.0 and m.nb_src.size:
-        if m.nb_mean is not None:
-            near = m.nb_mean.dot(t)
-        else:
-            near = np.bincount(m.nb_src, weights=m.nb_w * t[m.nb_dst], minlength=t.size) * m.nb_inv
-        t = t + mp.neighbour_pull * (near - m.nb_has * t)
-    m.threat = t
+    m.threat = _perceive(
+        m.threat, m.threat_mult, model.russia.intensity, model.bounded, mp.perception_rate, mp.neighbour_pull,
+        m.nb_src, m.nb_dst, m.nb_w, m.nb_inv, m.nb_has,
+    )  # fmt: skip
+
+
+@kernel
+def _perceive(threat, threat_mult, intensity, bounded, mu, pull, src, dst, wt, inv, has):
+    n = threat.size
+    t = np.empty(n)
+    for i in range(n):
+        reading = intensity * threat_mult[i]
+        if bounded:
+            reading = min(max(reading, 0.0), 1.0)
+        t[i] = (1.0 - mu) * threat[i] + mu * reading
+    if pull > 0.0 and src.size > 0:
+        near = np.zeros(n)  # summed weight x T of each donor's neighbours (edges in both directions)
+        for e in range(src.size):
+            near[src[e]] += wt[e] * t[dst[e]]
+        for i in range(n):
+            t[i] = t[i] + pull * (near[i] * inv[i] - has[i] * t[i])
+    return t
 
 
 def politics(model: EscalationModel, draws: np.ndarray, month: int) -> None:
@@ -434,26 +465,14 @@ def politics(model: EscalationModel, draws: np.ndarray, month: int) -> None:
     """
     m, mp = model.m, model.params.members
     a = mp.support_rate
-    if m.support_pull is None:  # a x S0: constant between refreshes
-        m.support_pull = a * m.support0
-    # S + a*(S0*(1 - e*phi*f) - S), arranged for few array operations (a new array: see MemberArrays)
-    support = m.support * (1.0 - a)
-    support += m.support_pull
-    cost = a * mp.support_erosion * model.fatigue
-    if cost > 0.0:
-        support -= cost * (m.support0 * m.fatigue)
-    if mp.support_rally > 0.0:
-        rise = m.threat - m.threat_seen
-        np.maximum(rise, 0.0, out=rise)
-        rise *= mp.support_rally
-        support += rise
-    np.minimum(np.maximum(support, 0.0, out=support), 1.0, out=support)
-    public = public_stance(support, mp)
-    stance = m.stance * (1.0 - mp.stance_rate) + mp.stance_rate * public
+    support, public, stance = _politics(
+        m.support, m.support0, m.fatigue, m.threat, m.threat_seen, m.stance,
+        a, a * mp.support_erosion * model.fatigue, mp.support_rally,
+        mp.stance_slope, mp.stance_slope * mp.stance_pivot, mp.stance_rate,
+    )  # fmt: skip
     voting = model.elections.get(month, ())
     if voting:
-        # one or two members vote in a month: Python floats on each (the same IEEE arithmetic as arrays,
-        # without an array operation's fixed cost)
+        # one or two members vote in a month: Python floats on each
         where, p, noise = model.donor_index, mp.election_turnover, mp.election_noise
         for code in voting:
             i = where.get(code)
@@ -475,6 +494,23 @@ def politics(model: EscalationModel, draws: np.ndarray, month: int) -> None:
     m.support, m.stance, m.threat_seen = support, stance, m.threat
 
 
+@kernel
+def _politics(support, support0, fatigue, threat, seen, stance, a, cost, rally, slope, offset, rate):
+    n = support.size
+    s_new, public, g_new = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        s = support[i] * (1.0 - a) + a * support0[i]  # S + a*(S0*(1 - e*phi*f) - S), with cost = a*e*phi
+        if cost > 0.0:
+            s -= cost * (support0[i] * fatigue[i])
+        if rally > 0.0:
+            s += max(threat[i] - seen[i], 0.0) * rally
+        s = min(max(s, 0.0), 1.0)
+        s_new[i] = s
+        public[i] = _public_stance(s, slope, offset)
+        g_new[i] = stance[i] * (1.0 - rate) + rate * public[i]
+    return s_new, public, g_new
+
+
 def decide(model: EscalationModel) -> None:
     """Phase 3: resolve, aid by category, stockpile, fatigue and posture of every donor at once.
 
@@ -487,78 +523,113 @@ def decide(model: EscalationModel) -> None:
     government's stance, so that an accommodating government gives nothing), split lethal / non-lethal /
     training by hawkishness,
     where ``level`` is the donor's own aid level if an event set one, else the alliance's ``aid_level``.
+    ``k`` and ``g`` are scaled by each donor's fear multiplier, ``q`` by its risk multiplier.
     """
     m, p, ra = model.m, model.params, model.params.richardson
     mp = p.members
-    unity, y = model.member_unity, model.russia.intensity
-    self_deterrence = mp.risk_aversion * max(0.0, y - mp.fear_threshold)
-    if m.fear_drive is None:  # constant between refreshes: (k x fear_mult) x T is the product computed before
-        m.fear_drive = ra.fear_alliance * m.fear_mult
-        m.grievance_drive = ra.grievance_alliance * m.fear_mult
-    # the drive's terms summed in the same order as ever (in place on a temporary: the same values)
-    drive = m.fear_drive * m.threat
-    drive -= ra.restraint_alliance * m.resolve
-    drive += m.grievance_drive * model.aid_level
-    drive -= self_deterrence * m.risk_mult
-    drive -= model.fatigue * mp.fatigue_weight * m.fatigue
-    drive += _relative_terms(model)
-    mean_drive = float(m.w.dot(drive))
-    mean_r = float(m.w.dot(m.resolve))
-    consensus = mean_drive + mp.consensus_pull * (mean_r - m.resolve)
-    r = m.resolve + ra.response * ((1.0 - unity) * drive + unity * consensus)
-    if model.bounded:
-        r = np.minimum(np.maximum(r, 0.0, out=r), 1.0, out=r)
+    y = model.russia.intensity
+    r, frac, m.willing, m.aid_lethal, m.aid_nonlethal, m.aid_training = _resolve_and_aid(
+        m.threat, m.resolve, m.fear_mult, m.risk_mult, m.fatigue,
+        m.aid_lethal, m.aid_nonlethal, m.aid_training, m.w, m.inv_w,
+        m.aid_policy, m.stockpile, m.willing_per_stance, m.stance, m.lethal_share,
+        ra.fear_alliance, ra.restraint_alliance, ra.grievance_alliance, model.aid_level,
+        mp.risk_aversion * max(0.0, y - mp.fear_threshold), model.fatigue * mp.fatigue_weight,
+        mp.free_riding / p.russia.war_spending, mp.reciprocity, mp.consensus_pull, ra.response,
+        model.member_unity, model.bounded, mp.stance_weight, mp.training_share,
+    )  # fmt: skip
     m.resolve = r
     if m.aid_policy is not m.policy_seen:  # a new array only when an event gives a donor its own level
-        m.policy_seen, m.own_policy = m.aid_policy, not bool(np.isnan(m.aid_policy).all())
         # a member whose own aid level an event set to zero (the US hold) neither backs nor pledges a package
-        m.may_back = (m.member == 1.0) & (m.aid_policy != 0.0)
-    level = np.where(np.isnan(m.aid_policy), model.aid_level, m.aid_policy) if m.own_policy else model.aid_level
-    # share of capacity given this month; resolve beyond 1 (bounds off) cannot give beyond capacity
-    # (bounded, r is already in [0, 1])
-    frac = level * (r if model.bounded else np.minimum(np.maximum(r, 0.0), 1.0)) * m.stockpile
-    m.willing = m.willing_per_stance * stance_factor(m.stance, mp)
-    aid = frac * m.willing
-    m.aid_lethal = aid * m.lethal_share
-    m.aid_training = aid * mp.training_share
-    m.aid_nonlethal = aid - m.aid_lethal - m.aid_training
+        m.policy_seen, m.may_back = m.aid_policy, (m.member == 1.0) & (m.aid_policy != 0.0)
     if model.directives is not None:  # players' decisions replace the rule for their donors (simulation.directives)
         frac = model.directives.aid(m, frac, mp.training_share)
-    m.stockpile = np.minimum(
-        np.maximum(m.stockpile - mp.depletion * frac + mp.replenish * (1.0 - m.stockpile), 0.0), 1.0
-    )
-    m.fatigue = m.fatigue + mp.fatigue_growth * frac * (1.0 - m.fatigue)
-    # bounded, r is already in [0, 1] (the threat is not: spillover adds to it before its cap)
-    drivers = POSTURE_DRIVER_MEAN * ((r if model.bounded else np.minimum(r, 1.0)) + np.minimum(m.threat, 1.0))
-    m.posture = m.floor + (1.0 - m.floor) * mp.posture_gain * drivers
+    m.stockpile, m.fatigue, m.posture = _stocks_and_posture(
+        m.stockpile, m.fatigue, frac, r, m.threat, m.floor,
+        mp.depletion, mp.replenish, mp.fatigue_growth, mp.posture_gain, model.bounded,
+    )  # fmt: skip
     if model.directives is not None:
         m.posture = model.directives.posture(m)
 
 
-def _relative_terms(model: EscalationModel) -> np.ndarray | float:
+@kernel
+def _relative_terms(aid, w, inv_w, free_riding, reciprocity):
     """Burden-sharing: free-riding and reciprocity, each as its deviation from the GDP-weighted mean.
 
-    Mean zero over the donors by construction, so they move members apart without moving the
+    ``aid`` is last month's aid of each donor (EUR bn), ``free_riding`` already over Russia's war
+    spending. Mean zero over the donors by construction, so they move members apart without moving the
     alliance's mean drive; with one member they are exactly zero.
     """
-    m, mp = model.m, model.params.members
-    w = m.w
-    out = 0.0
-    aid = m.aid_total  # last month's, before this month's decision
-    if mp.free_riding > 0.0:
-        out = (aid - float(w.dot(aid))) * (mp.free_riding / model.params.russia.war_spending)
-    total = float(aid.sum())
-    if mp.reciprocity > 0.0 and total > 0.0:
+    n = aid.size
+    out = np.zeros(n)
+    if free_riding > 0.0:
+        mean = 0.0
+        for i in range(n):
+            mean += w[i] * aid[i]
+        for i in range(n):
+            out[i] = (aid[i] - mean) * free_riding
+    total = total_of(aid)
+    if reciprocity > 0.0 and total > 0.0:
         # lag = max(0, 1 - (aid/GDP) / (total aid / total GDP)) = max(0, 1 - (aid/total) / w): the relative
         # shortfall of a laggard (aid/total stays finite however small the total)
-        lag = aid / total
-        lag *= m.inv_w
-        np.subtract(1.0, lag, out=lag)
-        np.maximum(lag, 0.0, out=lag)
-        lag -= float(w.dot(lag))
-        lag *= mp.reciprocity
-        out = out + lag
+        lag = np.empty(n)
+        mean = 0.0
+        for i in range(n):
+            lag[i] = max(1.0 - aid[i] / total * inv_w[i], 0.0)
+            mean += w[i] * lag[i]
+        for i in range(n):
+            out[i] = out[i] + (lag[i] - mean) * reciprocity
     return out
+
+
+@kernel
+def _resolve_and_aid(
+    threat, resolve, fear_mult, risk_mult, fatigue, lethal, nonlethal, training, w, inv_w,
+    aid_policy, stockpile, willing_per_stance, stance, lethal_share,
+    fear, restraint, grievance, aid_level, self_deterrence, fatigue_cost,
+    free_riding, reciprocity, consensus_pull, response, unity, bounded, stance_weight, training_share,
+):  # fmt: skip
+    """Resolve, the share of capacity given, capacity acted on and aid by category (``decide``)."""
+    n = threat.size
+    burden = _relative_terms(lethal + nonlethal + training, w, inv_w, free_riding, reciprocity)
+    drive = np.empty(n)
+    mean_drive = mean_r = 0.0
+    for i in range(n):
+        d = fear * fear_mult[i] * threat[i] - restraint * resolve[i] + grievance * fear_mult[i] * aid_level
+        d = d - self_deterrence * risk_mult[i] - fatigue_cost * fatigue[i] + burden[i]
+        drive[i] = d
+        mean_drive += w[i] * d
+        mean_r += w[i] * resolve[i]
+    r, frac, willing = np.empty(n), np.empty(n), np.empty(n)
+    out_l, out_n, out_t = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        consensus = mean_drive + consensus_pull * (mean_r - resolve[i])
+        ri = resolve[i] + response * ((1.0 - unity) * drive[i] + unity * consensus)
+        given = min(max(ri, 0.0), 1.0)  # resolve beyond 1 (bounds off) cannot give beyond capacity
+        if bounded:
+            ri = given
+        r[i] = ri
+        level = aid_level if np.isnan(aid_policy[i]) else aid_policy[i]
+        frac[i] = level * given * stockpile[i]
+        willing[i] = willing_per_stance[i] * _stance_factor(stance[i], stance_weight, 1.0 - stance_weight)
+        aid = frac[i] * willing[i]
+        out_l[i] = aid * lethal_share[i]
+        out_t[i] = aid * training_share
+        out_n[i] = aid - out_l[i] - out_t[i]
+    return r, frac, willing, out_l, out_n, out_t
+
+
+@kernel
+def _stocks_and_posture(stockpile, fatigue, frac, r, threat, floor, depletion, replenish, growth, gain, bounded):
+    """Stockpile, fatigue and posture after this month's aid (``decide``)."""
+    n = stockpile.size
+    s_new, f_new, p_new = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        s_new[i] = min(max(stockpile[i] - depletion * frac[i] + replenish * (1.0 - stockpile[i]), 0.0), 1.0)
+        f_new[i] = fatigue[i] + growth * frac[i] * (1.0 - fatigue[i])
+        # bounded, r is already in [0, 1] (the threat is not: spillover adds to it before its cap)
+        drivers = POSTURE_DRIVER_MEAN * ((r[i] if bounded else min(r[i], 1.0)) + min(threat[i], 1.0))
+        p_new[i] = floor[i] + (1.0 - floor[i]) * gain * drivers
+    return s_new, f_new, p_new
 
 
 def pledge(model: EscalationModel, backers: np.ndarray, size: float) -> float:
@@ -616,13 +687,39 @@ def hybrid_targets(model: EscalationModel) -> np.ndarray:
     aid this month as a share of its GDP over the alliance's (0 for a donor that gives nothing): the
     campaign falls on the eastern flank and on those that arm Ukraine, and spares Hungary.
     """
-    m, a = model.m, model.params.spillover.aid_targeting
-    if a == 0.0:
-        return m.exposure
-    given = m.aid_total
-    total = float(given.sum())
-    rel = given / m.gdp * (float(m.gdp.sum()) / total) if total > 0.0 else np.zeros_like(given)
-    return m.exposure * ((1.0 - a) + a * rel)
+    m = model.m
+    return _targets(m.exposure, m.aid_lethal, m.aid_nonlethal, m.aid_training, m.gdp,
+                    model.params.spillover.aid_targeting)  # fmt: skip
+
+
+@kernel
+def _targets(exposure, lethal, nonlethal, training, gdp, targeting):
+    if targeting == 0.0:
+        return exposure.copy()
+    given = lethal + nonlethal + training
+    total = total_of(given)
+    scale = total_of(gdp) / total if total > 0.0 else 0.0
+    return exposure * ((1.0 - targeting) + targeting * (given / gdp * scale))
+
+
+def incidents(model: EscalationModel, draws: np.ndarray, rate: float, campaign: float) -> np.ndarray:
+    """Donors struck this month (indices): ``draw_i < rate x exposure_i + campaign x target_i``.
+
+    ``rate`` is spillover's (``spillover.rate`` x intensity from the spillover rung up, else 0),
+    ``campaign`` the hybrid campaign's (``spillover.campaign_rate`` x its level); targets as
+    :func:`hybrid_targets`.
+    """
+    m = model.m
+    return _incidents(draws, m.exposure, rate, campaign, m.aid_lethal, m.aid_nonlethal, m.aid_training, m.gdp,
+                      model.params.spillover.aid_targeting)  # fmt: skip
+
+
+@kernel
+def _incidents(draws, exposure, rate, campaign, lethal, nonlethal, training, gdp, targeting):
+    p = rate * exposure
+    if campaign > 0.0:
+        p = p + campaign * _targets(exposure, lethal, nonlethal, training, gdp, targeting)
+    return np.flatnonzero(draws < p)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from simulation.agents import Alliance, Russia, Ukraine, clip01
 from simulation.calendar import date_of
 from simulation.directives import Directive, Directives
 from simulation.ladder import Ladder
-from simulation.members import MONTHS_PER_YEAR, UNDATED_START, AllianceMember, MemberArrays
+from simulation.members import MONTHS_PER_YEAR, UNDATED_START, AllianceMember, MemberArrays, kernel, total_of
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
 from simulation.parameters import LEVERS
 from simulation.scenario import Scenario, load_scenario
@@ -168,7 +168,7 @@ class EscalationModel(mesa.Model):
         self.alliance.release_packages(month)
 
         # 4. Ukraine (this month's flows, EUR bn, are kept for the metrics and next month's perception)
-        self._flows = (float(m.aid_lethal.sum()), float(m.aid_nonlethal.sum()), float(m.aid_training.sum()))
+        self._flows = _totals(m.aid_lethal, m.aid_nonlethal, m.aid_training)
         ru.losses = self.ukraine.fight(*self._flow_ratios(), force=ru.force, ceasefire=ru.ceasefire, luck=z[2])
 
         # 5. Russia, the ladder, spillover and diplomacy
@@ -216,13 +216,11 @@ class EscalationModel(mesa.Model):
         campaign = sp.campaign_rate * self.russia.campaign
         if not gated and campaign == 0.0:
             return
-        m = self.m
-        p = sp.rate * min(self.russia.intensity, 1.0) * m.exposure if gated else np.zeros_like(m.exposure)
-        if campaign > 0.0:
-            p = p + campaign * members.hybrid_targets(self)
-        hit = np.flatnonzero(draws < p)
+        rate = sp.rate * min(self.russia.intensity, 1.0) if gated else 0.0
+        hit = members.incidents(self, draws, rate, campaign)
         if hit.size == 0:
             return
+        m = self.m
         self.struck = tuple(int(i) for i in hit)  # member indices struck this month (the dashboard flashes them)
         members.spill(self, hit)
         self.spillover_incidents += int(hit.size)
@@ -367,8 +365,9 @@ class EscalationModel(mesa.Model):
         self.escalation_rung = ru.rung
         self.escalation_intensity = float(ru.intensity)
         self.russia_threat_perception = float(ru.threat)
-        self.alliance_effort = clip01(float(m.aw.dot(m.resolve)), self.bounded)  # end of month (assess: start)
-        self.alliance_threat_perception = clip01(float(m.aw.dot(m.threat)), self.bounded)
+        effort, threat = _weighted_means(m.aw, m.resolve, m.threat)
+        self.alliance_effort = clip01(effort, self.bounded)  # end of month (assess: start)
+        self.alliance_threat_perception = clip01(threat, self.bounded)
         self.alliance_cohesion = al.cohesion
         self.deterrence_credibility = al.credibility
         self.deterrence_signal = al.deterrence
@@ -421,6 +420,22 @@ class EscalationModel(mesa.Model):
             dates = np.array([date_of(self.start, int(k)) for k in out["month"]], dtype=object)
             out = {"month": out.pop("month"), "date": dates, **out}
         return out
+
+
+@kernel
+def _totals(lethal, nonlethal, training):
+    """This month's lethal, non-lethal and training aid over every donor, EUR bn."""
+    return total_of(lethal), total_of(nonlethal), total_of(training)
+
+
+@kernel
+def _weighted_means(w, a, b):
+    """``w . a`` and ``w . b``."""
+    sa = sb = 0.0
+    for i in range(w.size):
+        sa += w[i] * a[i]
+        sb += w[i] * b[i]
+    return sa, sb
 
 
 _STEP_DTYPES = {

@@ -101,10 +101,11 @@ def test_import_simulation_loads_the_engine_only():
     """`import simulation` loads none of the later layers and no plotting, dashboard or cluster library.
 
     Mesa itself imports pandas (and pandas 3 pyarrow), scipy and tqdm, so those come with the model
-    whatever the package does; everything else beyond what Mesa, numpy and pydantic bring is the engine's own.
+    whatever the package does; everything else beyond what Mesa, numpy, pydantic and numba (the member
+    rules' compiler) bring is the engine's own.
     """
     engine = _loaded("import simulation")
-    base = _loaded("import mesa, numpy, pydantic, tomllib, bisect, difflib, csv")
+    base = _loaded("import mesa, numpy, pydantic, numba, tomllib, bisect, difflib, csv")
     ours = {m for m in engine if m.startswith("simulation")}
     assert not {m for m in ours if layer_of(m) > 0}, ours
     for heavy in ("matplotlib", "solara", "dask", "distributed", "SALib"):

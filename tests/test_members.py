@@ -339,7 +339,9 @@ def test_one_member_every_new_term_vanishes():
     assert model.m.commitment.tolist() == [1.0]
     for _ in range(5):
         model.step()
-        assert members._relative_terms(model).tolist() in ([0.0], 0.0)
+        m, mp = model.m, model.params.members
+        burden = members._relative_terms(m.aid_total, m.w, m.inv_w, mp.free_riding, mp.reciprocity)
+        assert burden.tolist() == [0.0]
 
 
 def test_burden_sharing_stays_finite_as_aid_dies_away():
