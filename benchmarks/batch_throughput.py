@@ -21,13 +21,17 @@ Measured 2026-12-02 on 2 quiet cores, 2,000 runs, 2 workers: mesa.batch_run 99.2
 (2026-12-01, 40 runs on 1 worker of a loaded machine, per CPU second: 1.09x, 0.99x, 1.22x.)
 After the cheaper month of 2026-12-02 (model_step.py), on a slower VM (2 quiet cores): batch_run 45.6
 runs/s; ours 43.8 (0.96x), 40.5 (0.89x) with the members monthly, 43.3 (0.95x) by default: both sides
-faster, the ratio where it was.
+faster, the ratio where it was. With the member rules compiled (numba, same day, another VM whose
+month is 96 us): batch_run 101.4 runs/s; ours 99.0 (0.98x), 99.3 (0.98x) with the members monthly,
+108.0 (1.07x) by default. One process simulates a run in 13.9 ms alone and 15.9-18.7 ms with a second
+doing the same (the two vCPUs slow each other), so ~115 runs/s is this VM's ceiling for 2 workers.
 
 Why 2x is out of reach as posed: mesa.batch_run drives the same EscalationModel, with its cheap
-ScalarCollector, so every saving in the month speeds both sides alike; a run is ~15 ms of simulation
-(120 months at ~116 us, benchmarks/model_step.py) and the runner's own share (the tables and the
-store) is a few percent of it. The ratio can only approach 1 + batch_run's overhead share. A cheaper
-month makes batches faster for everyone, ours included; it does not move this ratio.
+ScalarCollector, so every saving in the month speeds both sides alike; a run is ~14 ms of simulation
+(120 months at ~96 us, benchmarks/model_step.py) and the runner's own share (the tables and the
+store) is a few percent of it (14.9 ms a run through run_chunk against 14.4 ms simulating, in one
+process). The ratio can only approach 1 + batch_run's overhead share. A cheaper month makes batches
+faster for everyone, ours included; it does not move this ratio.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ Two things could go wrong that no behavioural test would see at once:
   reductions agree to rounding, not to the bit; every element-wise step is the same IEEE operation).
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -208,3 +212,17 @@ def test_incidents_are_their_equation(n, seed, targeting):
     hit = np.zeros(n, dtype=bool)
     hit[got] = True
     assert (hit == (draws < p))[far].all()
+
+
+def test_the_model_runs_where_no_compiled_rule_can_be_cached():
+    """A read-only install (no writable ``__pycache__``, no user cache) compiles in the process instead.
+
+    numba refuses ``cache=True`` at decoration when it finds no cache location; without the fallback of
+    ``simulation.members.kernel`` the import would fail. ``NUMBA_CACHE_LOCATOR_CLASSES`` set to a locator
+    that never applies (IPython cells only) gives numba no location, as on such an install.
+    """
+    code = "from simulation import run_scenario; print(run_scenario('classroom', seed=4, steps=6).summary['peak_rung'])"
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "_IPythonCacheLocator"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().isdigit()
