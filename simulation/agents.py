@@ -100,11 +100,10 @@ class Alliance(mesa.Agent):
             self.decision_delay = 0
             return 0.0
         # m.may_back: members whose aid level is not zero (the US hold), read by members.decide this month
-        backers, share = _backers(m.resolve, al.package_threshold, m.may_back, m.aw)
+        backers = _backers(m.resolve, al.package_threshold, m.may_back)
         if model.directives is not None:  # players' decisions (simulation.directives)
             backers = model.directives.backing(backers, m)
-            share = float(m.aw.dot(backers))
-        if share < al.package_quorum:
+        if _share(m.aw, backers) < al.package_quorum:
             self.decision_delay = month - self.pending[0][0]
             return 0.0
         size = sum(s for _, s in self.pending) * model.aid_level
@@ -135,15 +134,22 @@ def _weighted_moments(w, resolve, posture):
 
 
 @kernel
-def _backers(resolve, threshold, may_back, w):
-    """Members whose resolve passes the package threshold, and their weighted share (``release_packages``)."""
+def _backers(resolve, threshold, may_back):
+    """Members whose resolve passes the package threshold and whose aid level is not zero (``release_packages``)."""
     backers = np.empty(resolve.size, dtype=np.bool_)
-    share = 0.0
     for i in range(resolve.size):
         backers[i] = resolve[i] >= threshold and may_back[i]
+    return backers
+
+
+@kernel
+def _share(w, backers):
+    """The weighted share of the backers (in donor order)."""
+    share = 0.0
+    for i in range(w.size):
         if backers[i]:
             share += w[i]
-    return backers, share
+    return share
 
 
 class Ukraine(mesa.Agent):

@@ -91,11 +91,16 @@ def kernel(fn: Any) -> Any:
 
     Compiled once per machine and kept in ``__pycache__`` (or numba's user cache); where neither can be
     written, each process compiles its own. ``NUMBA_DISABLE_JIT=1`` runs the plain Python (for a debugger).
+    **A kernel calls only kernels of its own module**: numba checks a cached compile against the time
+    stamp of the file that defines the kernel alone, so a kernel from another file could be edited
+    without its callers being compiled again (tests/test_kernels.py checks the rule).
     """
     try:
         return njit(cache=True)(fn)
-    except RuntimeError:  # numba found no writable cache location
-        return njit(fn)
+    except RuntimeError as e:
+        if "no locator available" not in str(e):  # a misconfigured NUMBA_CACHE_LOCATOR_CLASSES, say
+            raise
+        return njit(fn)  # numba found no writable cache location
 
 
 @dataclass

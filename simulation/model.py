@@ -31,7 +31,7 @@ from simulation.agents import Alliance, Russia, Ukraine, clip01
 from simulation.calendar import date_of
 from simulation.directives import Directive, Directives
 from simulation.ladder import Ladder
-from simulation.members import MONTHS_PER_YEAR, UNDATED_START, AllianceMember, MemberArrays, kernel, total_of
+from simulation.members import MONTHS_PER_YEAR, UNDATED_START, AllianceMember, MemberArrays, kernel
 from simulation.metrics import MEMBER_COLUMNS, STEP_COLUMNS
 from simulation.parameters import LEVERS
 from simulation.scenario import Scenario, load_scenario
@@ -424,8 +424,13 @@ class EscalationModel(mesa.Model):
 
 @kernel
 def _totals(lethal, nonlethal, training):
-    """This month's lethal, non-lethal and training aid over every donor, EUR bn."""
-    return total_of(lethal), total_of(nonlethal), total_of(training)
+    """This month's lethal, non-lethal and training aid over every donor, EUR bn (summed in donor order)."""
+    sl = sn = st = 0.0
+    for i in range(lethal.size):
+        sl += lethal[i]
+        sn += nonlethal[i]
+        st += training[i]
+    return sl, sn, st
 
 
 @kernel

@@ -4,8 +4,11 @@ The month's member rules are loops over the donors compiled by numba (``simulati
 Two things could go wrong that no behavioural test would see at once:
 
 - the compiler could compute something other than the Python it was given (fast-math reassociation,
-  fused multiply-add): the first test runs every kernel compiled and as plain Python (``py_func``) on
-  the state of running models and asks for the same bits;
+  fused multiply-add): the first tests run every kernel compiled and as plain Python (``py_func``) on
+  the state of running models, and whole runs with ``NUMBA_DISABLE_JIT=1`` (every kernel, nested calls
+  included, as Python), and ask for the same bits;
+- the rewrite could have changed the order of an element-wise step: with every sum over the donors
+  switched off, the rules equal the whole-array numpy of before, in its order, to the bit;
 - a loop could transcribe a rule wrongly: the second set evaluates each rule's documented equation as
   whole-array numpy operations (the form the rules had before they were compiled) on random states and
   asks for agreement to 1e-12 (a sum's order differs between a loop and numpy's pairwise sums, so
@@ -56,7 +59,12 @@ def _calls(model: EscalationModel) -> list[tuple[object, tuple]]:
         (members._incidents, (np.linspace(0, 0.2, m.exposure.size), m.exposure, 0.1, 0.2, m.aid_lethal,
                               m.aid_nonlethal, m.aid_training, m.gdp, 0.5)),
         (agents._weighted_moments, (m.aw, m.resolve, m.posture)),
-        (agents._backers, (m.resolve, 0.5, m.may_back, m.aw)),
+        (agents._backers, (m.resolve, 0.5, m.may_back)),
+        (agents._share, (m.aw, m.resolve > 0.5)),
+        (members._targets, (m.exposure, m.aid_lethal, m.aid_nonlethal, m.aid_training, m.gdp, 0.6)),
+        (members.total_of, (m.gdp,)),
+        (members._public_stance, (float(m.support[0]), mp.stance_slope, mp.stance_slope * mp.stance_pivot)),
+        (members._stance_factor, (float(m.stance[-1]), mp.stance_weight, 1.0 - mp.stance_weight)),
         (model_module._totals, (m.aid_lethal, m.aid_nonlethal, m.aid_training)),
         (model_module._weighted_means, (m.aw, m.resolve, m.threat)),
     ]  # fmt: skip
@@ -120,12 +128,12 @@ def test_perceive_is_its_equation(n, seed, bounded, pull):
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=N, seed=st.integers(0, 2**32 - 1))
-def test_politics_is_its_equation(n, seed):
+@given(n=N, seed=st.integers(0, 2**32 - 1), cost_on=st.sampled_from([0, 1]), rally_on=st.sampled_from([0, 1]))
+def test_politics_is_its_equation(n, seed, cost_on, rally_on):
     """S <- clip(S + a (S0 (1 - cost f) - S) + rally max(0, rise)); G <- G + rate (clip(slope (S - pivot)) - G)."""
     rng = np.random.default_rng(seed)
     a = _arrays(rng, n)
-    rate, cost, rally, slope, pivot, sr = rng.random(6)
+    rate, cost, rally, slope, pivot, sr = rng.random(6) * [1, cost_on, rally_on, 1, 1, 1]
     s, public, g = members._politics(a["a"], a["b"], a["c"], a["d"], a["e"], 2 * a["f"] - 1, rate, cost, rally,
                                      4 * slope, 4 * slope * pivot, sr)  # fmt: skip
     want_s = _clip(
@@ -138,8 +146,15 @@ def test_politics_is_its_equation(n, seed):
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=N, seed=st.integers(0, 2**32 - 1), bounded=st.booleans(), own=st.booleans())
-def test_resolve_and_aid_are_their_equations(n, seed, bounded, own):
+@given(
+    n=N,
+    seed=st.integers(0, 2**32 - 1),
+    bounded=st.booleans(),
+    own=st.booleans(),
+    burden=st.sampled_from([(1, 1), (0, 1), (1, 0), (0, 0)]),
+    no_aid=st.booleans(),
+)
+def test_resolve_and_aid_are_their_equations(n, seed, bounded, own, burden, no_aid):
     """members.decide's drive, consensus, resolve and aid split, as in its docstring, over whole arrays."""
     rng = np.random.default_rng(seed)
     a = _arrays(rng, n)
@@ -197,14 +212,22 @@ def test_stocks_and_posture_are_their_equations(n, seed, bounded):
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=N, seed=st.integers(0, 2**32 - 1), targeting=st.sampled_from([0.0, 0.6]))
-def test_incidents_are_their_equation(n, seed, targeting):
+@given(
+    n=N,
+    seed=st.integers(0, 2**32 - 1),
+    targeting=st.sampled_from([0.0, 0.6]),
+    campaign_on=st.booleans(),
+    no_aid=st.booleans(),
+)
+def test_incidents_are_their_equation(n, seed, targeting, campaign_on, no_aid):
     """A donor is struck when its draw < rate x exposure + campaign x exposure ((1-a) + a x relative aid)."""
     rng = np.random.default_rng(seed)
     a = _arrays(rng, n)
-    rate, campaign = rng.random(2)
+    rate, campaign = rng.random(2) * [1, campaign_on]
+    if no_aid:
+        a["c"], a["d"], a["e"] = np.zeros(n), np.zeros(n), np.zeros(n)
     aid = a["c"] + a["d"] + a["e"]
-    rel = aid / a["f"] * (a["f"].sum() / aid.sum())
+    rel = aid / a["f"] * (a["f"].sum() / aid.sum()) if aid.sum() > 0 else np.zeros(n)
     p = rate * a["b"] + campaign * a["b"] * ((1 - targeting) + targeting * rel)
     draws = rng.random(n)
     far = np.abs(draws - p) > 1e-9  # a draw within rounding of its probability may fall either way
@@ -222,7 +245,163 @@ def test_the_model_runs_where_no_compiled_rule_can_be_cached():
     that never applies (IPython cells only) gives numba no location, as on such an install.
     """
     code = "from simulation import run_scenario; print(run_scenario('classroom', seed=4, steps=6).summary['peak_rung'])"
-    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "_IPythonCacheLocator"}
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().isdigit()
+
+
+_RUN_HASH = """
+import hashlib, sys
+from simulation import EscalationModel
+from simulation.directives import Directive
+out = []
+for scenario, seed in (("baseline", 1), ("history", 2), ("classroom", 3)):
+    model = EscalationModel(scenario, rng=seed)
+    for month in range(24):
+        if scenario == "classroom" and month == 6:  # players' decisions: the directives' paths too
+            code = next(iter(model.donor_index))
+            model.set_directives({code: Directive(lethal=0.9, posture=0.5, back=True, signal=0.2)}, russia=0.4)
+        model.step()
+    tables = {**model.step_table(), **{"m_" + k: v for k, v in model.member_table().items()}}
+    digest = hashlib.sha256()
+    for k in sorted(tables):
+        data = tables[k].tobytes() if tables[k].dtype != object else str(list(tables[k])).encode()
+        digest.update(k.encode() + data)
+    out.append(digest.hexdigest())
+print(" ".join(out))
+"""
+
+
+def test_whole_runs_compiled_equal_the_plain_python_to_the_bit():
+    """24 months of three scenarios (players' decisions included) with and without the compiler: the same bits.
+
+    ``py_func`` above still calls the compiled versions of nested kernels; ``NUMBA_DISABLE_JIT=1`` runs
+    every kernel as Python. Could fail as the test above could, and also through a nested kernel.
+    """
+    runs = {}
+    for jit in ("0", "1"):
+        env = {**os.environ, "NUMBA_DISABLE_JIT": jit}
+        out = subprocess.run([sys.executable, "-c", _RUN_HASH], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        runs[jit] = out.stdout.split()
+    assert len(runs["0"]) == 3
+    assert runs["0"] == runs["1"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=N, seed=st.integers(0, 2**32 - 1), bounded=st.booleans(), own=st.booleans())
+def test_element_wise_steps_are_the_numpy_of_before_to_the_bit(n, seed, bounded, own):
+    """With no sum over the donors (no neighbour pull, burden-sharing or unity), the rules equal the old numpy.
+
+    The expressions below are the whole-array numpy of the rules before they were compiled, in their
+    order of operations. Could fail: a regrouped product or sum in a loop, (a*b)*c for a*(b*c), rounds
+    differently in the last bit, which a tolerance would accept.
+    """
+    rng = np.random.default_rng(seed)
+    a = _arrays(rng, n)
+    w = a["i"] / a["i"].sum()
+    y, mu = 1.5 * rng.random(), rng.random()
+    t = members._perceive(a["a"], 2 * a["b"], y, bounded, mu, 0.0, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                          np.zeros(0), np.zeros(n), np.zeros(n))  # fmt: skip
+    reading = y * (2 * a["b"])
+    if bounded:
+        reading = np.minimum(np.maximum(reading, 0.0), 1.0)
+    np.testing.assert_array_equal(t, (1.0 - mu) * a["a"] + mu * reading)
+
+    rate, cost, rally, slope, pivot, sr = rng.random(6)
+    s, public, g = members._politics(a["a"], a["b"], a["c"], a["d"], a["e"], 2 * a["f"] - 1, rate, cost, rally,
+                                     4 * slope, 4 * slope * pivot, sr)  # fmt: skip
+    old = a["a"] * (1.0 - rate)
+    old += rate * a["b"]
+    old -= cost * (a["b"] * a["c"])
+    rise = np.maximum(a["d"] - a["e"], 0.0) * rally
+    old = np.minimum(np.maximum(old + rise, 0.0), 1.0)
+    old_public = old * (4 * slope)
+    old_public -= 4 * slope * pivot
+    old_public = np.minimum(np.maximum(old_public, -1.0), 1.0)
+    np.testing.assert_array_equal(s, old)
+    np.testing.assert_array_equal(public, old_public)
+    np.testing.assert_array_equal(g, (2 * a["f"] - 1) * (1.0 - sr) + sr * old_public)
+
+    policy = np.where(rng.random(n) < 0.5, rng.random(n), np.nan) if own else np.full(n, np.nan)
+    k, ra, gr, level, sd, fc, cp, resp, sw, ts = rng.random(10) * [1, 1, 1, 1, 0.3, 0.3, 1, 1, 1, 0.3]
+    resolve, stance = 1.4 * a["b"] - 0.2, 2 * a["l"] - 1
+    r, frac, willing, lethal, nonlethal, training = members._resolve_and_aid(
+        a["a"], resolve, a["c"], a["d"], a["e"], a["f"], a["g"], a["h"], w, 1 / w, policy, a["j"], a["k"], stance,
+        a["m"], k, ra, gr, level, sd, fc, 0.0, 0.0, cp, resp, 0.0, bounded, sw, ts,
+    )  # fmt: skip
+    drive = (k * a["c"]) * a["a"]
+    drive -= ra * resolve
+    drive += (gr * a["c"]) * level
+    drive -= sd * a["d"]
+    drive -= fc * a["e"]
+    drive += 0.0
+    old_r = resolve + resp * (
+        (1.0 - 0.0) * drive + 0.0 * (float(w.dot(drive)) + cp * (float(w.dot(resolve)) - resolve))
+    )
+    if bounded:
+        old_r = np.minimum(np.maximum(old_r, 0.0), 1.0)
+    lv = np.where(np.isnan(policy), level, policy)
+    old_frac = lv * (old_r if bounded else np.minimum(np.maximum(old_r, 0.0), 1.0)) * a["j"]
+    sf = stance * sw
+    sf += 1.0 - sw
+    old_willing = a["k"] * np.maximum(sf, 0.0)
+    aid = old_frac * old_willing
+    for got, want in zip(
+        (r, frac, willing, lethal, training, nonlethal),
+        (old_r, old_frac, old_willing, aid * a["m"], aid * ts, aid - aid * a["m"] - aid * ts),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
+
+    dep, rep, grow, gain = rng.random(4)
+    st_, fat, post = members._stocks_and_posture(a["a"], a["b"], old_frac, old_r, 1.3 * a["n"], a["o"], dep, rep, grow,
+                                                 gain, bounded)  # fmt: skip
+    np.testing.assert_array_equal(st_, np.minimum(np.maximum(a["a"] - dep * old_frac + rep * (1.0 - a["a"]), 0.0), 1.0))
+    np.testing.assert_array_equal(fat, a["b"] + grow * old_frac * (1.0 - a["b"]))
+    drivers = 0.5 * ((old_r if bounded else np.minimum(old_r, 1.0)) + np.minimum(1.3 * a["n"], 1.0))
+    np.testing.assert_array_equal(post, a["o"] + (1.0 - a["o"]) * gain * drivers)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=N, seed=st.integers(0, 2**32 - 1))
+def test_the_sums_are_their_equations(n, seed):
+    """The alliance's weighted moments, the package vote and the month's totals, against numpy."""
+    rng = np.random.default_rng(seed)
+    a = _arrays(rng, n)
+    w = a["a"] / a["a"].sum()
+    mean_r, var, mean_p = agents._weighted_moments(w, a["b"], a["c"])
+    assert mean_r == pytest.approx(w @ a["b"], rel=1e-12)
+    assert var == pytest.approx(w @ (a["b"] - w @ a["b"]) ** 2, rel=1e-9, abs=1e-15)
+    assert mean_p == pytest.approx(w @ a["c"], rel=1e-12)
+    may = rng.random(n) < 0.7
+    backers = agents._backers(a["d"], 0.5, may)
+    np.testing.assert_array_equal(backers, (a["d"] >= 0.5) & may)
+    assert agents._share(w, backers) == pytest.approx(w @ backers, rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(model_module._totals(a["e"], a["f"], a["g"]), [a["e"].sum(), a["f"].sum(), a["g"].sum()],
+                               rtol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(model_module._weighted_means(w, a["e"], a["f"]), [w @ a["e"], w @ a["f"]], rtol=1e-12)
+    assert members.total_of(a["h"]) == pytest.approx(a["h"].sum(), rel=1e-12)
+
+
+def test_a_kernel_calls_only_kernels_of_its_own_module():
+    """numba checks a cached compile against its own file's time stamp only (``simulation.members.kernel``).
+
+    A kernel that called a kernel of another file would keep that kernel's old code after an edit of
+    its file, until its own file changed. Could fail: any such call added to the engine.
+    """
+    from numba.core.registry import CPUDispatcher
+
+    for module in (members, agents, model_module):
+        for name, fn in vars(module).items():
+            if not isinstance(fn, CPUDispatcher) or fn.py_func.__module__ != module.__name__:
+                continue
+            for used in fn.py_func.__code__.co_names:
+                target = vars(module).get(used)
+                if isinstance(target, CPUDispatcher):
+                    assert target.py_func.__module__ == module.__name__, f"{module.__name__}.{name} calls {used}"
+                other = getattr(target, "__dict__", {})
+                assert not any(isinstance(v, CPUDispatcher) for v in other.values()) or used in {"np", "math"}, (
+                    f"{module.__name__}.{name} reaches kernels through {used}"
+                )

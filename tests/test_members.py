@@ -340,7 +340,8 @@ def test_one_member_every_new_term_vanishes():
     for _ in range(5):
         model.step()
         m, mp = model.m, model.params.members
-        burden = members._relative_terms(m.aid_total, m.w, m.inv_w, mp.free_riding, mp.reciprocity)
+        spend = model.params.russia.war_spending
+        burden = members._relative_terms(m.aid_total, m.w, m.inv_w, mp.free_riding / spend, mp.reciprocity)
         assert burden.tolist() == [0.0]
 
 
