@@ -25,6 +25,10 @@ faster, the ratio where it was. With the member rules compiled (numba, same day,
 month is 96 us): batch_run 101.4 runs/s; ours 99.0 (0.98x), 99.3 (0.98x) with the members monthly,
 108.0 (1.07x) by default. One process simulates a run in 13.9 ms alone and 15.9-18.7 ms with a second
 doing the same (the two vCPUs slow each other), so ~115 runs/s is this VM's ceiling for 2 workers.
+A second sample an hour later: 110.8; ours 102.6 (0.93x), 106.5 (0.96x), 117.3 (1.06x). What ours
+pays that batch_run does not: ~1.4 s to start its workers (a 2-run batch takes 1.8 s on 2 workers,
+0.4 s in-process), a clean forkserver interpreter importing the package where batch_run forks the
+parent, about 5-7% of a 2,000-run batch.
 
 Why 2x is out of reach as posed: mesa.batch_run drives the same EscalationModel, with its cheap
 ScalarCollector, so every saving in the month speeds both sides alike; a run is ~14 ms of simulation
