@@ -29,7 +29,7 @@ from simulation.members import kernel
 if TYPE_CHECKING:
     from simulation.model import EscalationModel
 
-__all__ = ["Alliance", "Russia", "Ukraine", "clip01"]
+__all__ = ["Alliance", "Russia", "Ukraine", "clip01", "weighted_moments"]
 
 #: Non-lethal aid (vehicles, fuel, medical, demining) adds to Ukraine's capacity at half the weight of
 #: weapons: a design constant of docs/MODEL.md section 4 ("lethal weighs more"), not calibrated.
@@ -77,7 +77,7 @@ class Alliance(mesa.Agent):
         """Phase 2: aggregate the members' state into cohesion, credibility and deterrence."""
         model = self.model
         m = model.m
-        mean_r, variance, posture = _weighted_moments(m.aw, m.resolve, m.posture)
+        mean_r, variance, posture = weighted_moments(m.aw, m.resolve, m.posture)
         spread = math.sqrt(max(0.0, variance))
         # GDP weights sum to 1 only up to rounding: keep the unit-interval aggregates in [0, 1]
         self.effort = clip01(mean_r, model.bounded)
@@ -121,16 +121,19 @@ class Alliance(mesa.Agent):
 
 
 @kernel
-def _weighted_moments(w, resolve, posture):
-    """Weighted mean and variance of resolve, weighted mean of posture (``Alliance.assess``)."""
-    mean_r = mean_p = 0.0
+def weighted_moments(w, a, b):
+    """``w``-weighted mean and variance of ``a`` and mean of ``b``, summed in donor order.
+
+    ``Alliance.assess`` reads resolve and posture; the model's metrics resolve and threat perception.
+    """
+    mean_a = mean_b = 0.0
     for i in range(w.size):
-        mean_r += w[i] * resolve[i]
-        mean_p += w[i] * posture[i]
+        mean_a += w[i] * a[i]
+        mean_b += w[i] * b[i]
     variance = 0.0
     for i in range(w.size):
-        variance += w[i] * (resolve[i] - mean_r) ** 2
-    return mean_r, variance, mean_p
+        variance += w[i] * (a[i] - mean_a) ** 2
+    return mean_a, variance, mean_b
 
 
 @kernel

@@ -27,7 +27,7 @@ import numpy as np
 
 from simulation import members
 from simulation import roster as rs
-from simulation.agents import Alliance, Russia, Ukraine, clip01
+from simulation.agents import Alliance, Russia, Ukraine, clip01, weighted_moments
 from simulation.calendar import date_of
 from simulation.directives import Directive, Directives
 from simulation.ladder import Ladder
@@ -365,7 +365,7 @@ class EscalationModel(mesa.Model):
         self.escalation_rung = ru.rung
         self.escalation_intensity = float(ru.intensity)
         self.russia_threat_perception = float(ru.threat)
-        effort, threat = _weighted_means(m.aw, m.resolve, m.threat)
+        effort, _, threat = weighted_moments(m.aw, m.resolve, m.threat)
         self.alliance_effort = clip01(effort, self.bounded)  # end of month (assess: start)
         self.alliance_threat_perception = clip01(threat, self.bounded)
         self.alliance_cohesion = al.cohesion
@@ -431,16 +431,6 @@ def _totals(lethal, nonlethal, training):
         sn += nonlethal[i]
         st += training[i]
     return sl, sn, st
-
-
-@kernel
-def _weighted_means(w, a, b):
-    """``w . a`` and ``w . b``."""
-    sa = sb = 0.0
-    for i in range(w.size):
-        sa += w[i] * a[i]
-        sb += w[i] * b[i]
-    return sa, sb
 
 
 _STEP_DTYPES = {

@@ -58,7 +58,7 @@ def _calls(model: EscalationModel) -> list[tuple[object, tuple]]:
                                        model.bounded)),
         (members._incidents, (np.linspace(0, 0.2, m.exposure.size), m.exposure, 0.1, 0.2, m.aid_lethal,
                               m.aid_nonlethal, m.aid_training, m.gdp, 0.5)),
-        (agents._weighted_moments, (m.aw, m.resolve, m.posture)),
+        (agents.weighted_moments, (m.aw, m.resolve, m.posture)),
         (agents._backers, (m.resolve, 0.5, m.may_back)),
         (agents._share, (m.aw, m.resolve > 0.5)),
         (members._targets, (m.exposure, m.aid_lethal, m.aid_nonlethal, m.aid_training, m.gdp, 0.6)),
@@ -66,7 +66,6 @@ def _calls(model: EscalationModel) -> list[tuple[object, tuple]]:
         (members._public_stance, (float(m.support[0]), mp.stance_slope, mp.stance_slope * mp.stance_pivot)),
         (members._stance_factor, (float(m.stance[-1]), mp.stance_weight, 1.0 - mp.stance_weight)),
         (model_module._totals, (m.aid_lethal, m.aid_nonlethal, m.aid_training)),
-        (model_module._weighted_means, (m.aw, m.resolve, m.threat)),
     ]  # fmt: skip
 
 
@@ -371,7 +370,7 @@ def test_the_sums_are_their_equations(n, seed):
     rng = np.random.default_rng(seed)
     a = _arrays(rng, n)
     w = a["a"] / a["a"].sum()
-    mean_r, var, mean_p = agents._weighted_moments(w, a["b"], a["c"])
+    mean_r, var, mean_p = agents.weighted_moments(w, a["b"], a["c"])
     assert mean_r == pytest.approx(w @ a["b"], rel=1e-12)
     assert var == pytest.approx(w @ (a["b"] - w @ a["b"]) ** 2, rel=1e-9, abs=1e-15)
     assert mean_p == pytest.approx(w @ a["c"], rel=1e-12)
@@ -381,7 +380,6 @@ def test_the_sums_are_their_equations(n, seed):
     assert agents._share(w, backers) == pytest.approx(w @ backers, rel=1e-12, abs=1e-15)
     np.testing.assert_allclose(model_module._totals(a["e"], a["f"], a["g"]), [a["e"].sum(), a["f"].sum(), a["g"].sum()],
                                rtol=1e-12)  # fmt: skip
-    np.testing.assert_allclose(model_module._weighted_means(w, a["e"], a["f"]), [w @ a["e"], w @ a["f"]], rtol=1e-12)
     assert members.total_of(a["h"]) == pytest.approx(a["h"].sum(), rel=1e-12)
 
 
