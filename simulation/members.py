@@ -152,7 +152,7 @@ class MemberArrays:
     nb_w: np.ndarray = field(default=None)
     nb_deg: np.ndarray = field(default=None)  # summed edge weight of each donor (0: no neighbours)
     nb_has: np.ndarray = field(default=None)  # 1.0 for a donor with neighbours, else 0.0
-    nb_inv: np.ndarray = field(default=None)  # 1 / nb_deg, 0 without neighbours
+    nb_share: np.ndarray = field(default=None)  # each edge's weight over its member's nb_deg (sums to 1 a member)
     inv_w: np.ndarray = field(default=None)  # 1 / w
     willing_per_stance: np.ndarray = field(default=None)  # capacity / h0 (x the stance factor: capacity acted on)
     # kept by decide between refreshes (None: to be computed)
@@ -175,7 +175,7 @@ class MemberArrays:
         "nb_w",
         "nb_deg",
         "nb_has",
-        "nb_inv",
+        "nb_share",
         "inv_w",
         "willing_per_stance",
         "policy_seen",
@@ -235,7 +235,9 @@ class MemberArrays:
         )
         has = self.nb_deg > 0.0
         self.nb_has = has.astype(float)
-        self.nb_inv = np.divide(1.0, self.nb_deg, out=np.zeros_like(self.nb_deg), where=has)
+        # the neighbours' mean as a convex combination: weight / degree is finite and at most 1 for any legal
+        # weight (1 / degree overflows for a weight as small as 5e-324, and inf x 0 is NaN)
+        self.nb_share = self.nb_w / self.nb_deg[self.nb_src]
         self.inv_w = 1.0 / self.w
         self.willing_per_stance = self.capacity / self.stance_norm
         self.policy_seen = None
@@ -436,12 +438,12 @@ def perceive(model: EscalationModel) -> None:
     m, mp = model.m, model.params.members
     m.threat = _perceive(
         m.threat, m.threat_mult, model.russia.intensity, model.bounded, mp.perception_rate, mp.neighbour_pull,
-        m.nb_src, m.nb_dst, m.nb_w, m.nb_inv, m.nb_has,
+        m.nb_src, m.nb_dst, m.nb_share, m.nb_has,
     )  # fmt: skip
 
 
 @kernel
-def _perceive(threat, threat_mult, intensity, bounded, mu, pull, src, dst, wt, inv, has):
+def _perceive(threat, threat_mult, intensity, bounded, mu, pull, src, dst, share, has):
     n = threat.size
     t = np.empty(n)
     for i in range(n):
@@ -450,11 +452,11 @@ def _perceive(threat, threat_mult, intensity, bounded, mu, pull, src, dst, wt, i
             reading = min(max(reading, 0.0), 1.0)
         t[i] = (1.0 - mu) * threat[i] + mu * reading
     if pull > 0.0 and src.size > 0:
-        near = np.zeros(n)  # summed weight x T of each donor's neighbours (edges in both directions)
+        near = np.zeros(n)  # each donor's weighted mean of its neighbours' T (edges in both directions)
         for e in range(src.size):
-            near[src[e]] += wt[e] * t[dst[e]]
+            near[src[e]] += share[e] * t[dst[e]]
         for i in range(n):
-            t[i] = t[i] + pull * (near[i] * inv[i] - has[i] * t[i])
+            t[i] = t[i] + pull * (near[i] - has[i] * t[i])
     return t
 
 

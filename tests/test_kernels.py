@@ -43,7 +43,7 @@ def _calls(model: EscalationModel) -> list[tuple[object, tuple]]:
     aid = m.aid_total
     return [
         (members._perceive, (m.threat, m.threat_mult, y, model.bounded, mp.perception_rate, 0.4, m.nb_src,
-                             m.nb_dst, m.nb_w, m.nb_inv, m.nb_has)),
+                             m.nb_dst, m.nb_share, m.nb_has)),
         (members._politics, (m.support, m.support0, m.fatigue, m.threat, m.threat_seen * 0.9, m.stance,
                              mp.support_rate, 0.01, 0.3, mp.stance_slope, 0.5, mp.stance_rate)),
         (members._relative_terms, (aid, m.w, m.inv_w, 0.2, 0.3)),
@@ -117,7 +117,7 @@ def test_perceive_is_its_equation(n, seed, bounded, pull):
     has = (deg > 0).astype(float)
     inv = np.divide(1.0, deg, out=np.zeros(n), where=deg > 0)
     y, mu = 1.5 * rng.random(), rng.random()
-    got = members._perceive(a["a"], 2 * a["b"], y, bounded, mu, pull, src, dst, wt, inv, has)
+    got = members._perceive(a["a"], 2 * a["b"], y, bounded, mu, pull, src, dst, wt / deg[src], has)
     reading = y * 2 * a["b"]
     t = (1 - mu) * a["a"] + mu * (_clip(reading) if bounded else reading)
     if pull > 0 and k:
@@ -302,7 +302,7 @@ def test_element_wise_steps_are_the_numpy_of_before_to_the_bit(n, seed, bounded,
     w = a["i"] / a["i"].sum()
     y, mu = 1.5 * rng.random(), rng.random()
     t = members._perceive(a["a"], 2 * a["b"], y, bounded, mu, 0.0, np.zeros(0, np.int64), np.zeros(0, np.int64),
-                          np.zeros(0), np.zeros(n), np.zeros(n))  # fmt: skip
+                          np.zeros(0), np.zeros(n))  # fmt: skip
     reading = y * (2 * a["b"])
     if bounded:
         reading = np.minimum(np.maximum(reading, 0.0), 1.0)

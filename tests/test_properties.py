@@ -10,6 +10,7 @@ from simulation import run_scenario
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ov=overrides())
 @example(ov={"members.capacity_share": 0.0})  # no aid capacity at all: was a division by zero
+@example(ov={"members.edge_group": 5e-324})  # 1 / (a denormal degree) overflowed: the neighbours' mean was NaN
 @example(ov={"richardson.response": 0.001, "richardson.restraint_russia": 5.0, "richardson.restraint_alliance": 5.0})
 @example(ov={"members.lethal_base": 0.9, "members.lethal_hawk": 0.9, "members.training_share": 0.5})
 def test_any_legal_scenario_runs_and_stays_in_bounds(ov):
